@@ -1,0 +1,228 @@
+package autograd
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/descent-ml/descent/tensor"
+)
+
+// rnd returns a tensor of the given shape with values uniform in [lo, hi),
+// each at least 1e-2 away from 0 when lo < 0 < hi (away from ReLU's kink).
+func rnd(r *rand.Rand, lo, hi float64, shape ...int) *tensor.Tensor[float64] {
+	t := tensor.New[float64](shape...)
+	for i := range t.Data {
+		for {
+			v := lo + (hi-lo)*r.Float64()
+			if v > 1e-2 || v < -1e-2 {
+				t.Data[i] = v
+				break
+			}
+		}
+	}
+	return t
+}
+
+// project reduces y to a scalar Σ yᵢ·rᵢ with fixed random weights rᵢ, so that
+// every component of y's gradient is exercised.
+func project(tp *Tape[float64], y *Var[float64], seed uint64) *Var[float64] {
+	r := rand.New(rand.NewPCG(seed, 7))
+	w := rnd(r, -1, 1, y.Shape()...)
+	return tp.Sum(tp.Mul(y, tp.Const(w)))
+}
+
+func TestGradCheck(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	dim := func() int { return 1 + r.IntN(5) }
+	a, b, c := dim(), dim(), dim()
+	labels := func(n, classes int) []int {
+		l := make([]int, n)
+		for i := range l {
+			l[i] = r.IntN(classes)
+		}
+		return l
+	}
+	pm := func(n int) []float64 {
+		l := make([]float64, n)
+		for i := range l {
+			l[i] = float64(2*r.IntN(2) - 1)
+		}
+		return l
+	}
+	lab, ypm := labels(a, b), pm(a)
+	target := rnd(r, -1, 1, a, b)
+	type fn = func(tp *Tape[float64], x []*Var[float64]) *Var[float64]
+	un := func(op func(tp *Tape[float64], x *Var[float64]) *Var[float64]) fn {
+		return func(tp *Tape[float64], x []*Var[float64]) *Var[float64] { return project(tp, op(tp, x[0]), 3) }
+	}
+	bin := func(op func(tp *Tape[float64], x, y *Var[float64]) *Var[float64]) fn {
+		return func(tp *Tape[float64], x []*Var[float64]) *Var[float64] { return project(tp, op(tp, x[0], x[1]), 3) }
+	}
+	tests := []struct {
+		name   string
+		f      fn
+		inputs []*tensor.Tensor[float64]
+	}{
+		{"Add", bin((*Tape[float64]).Add), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b), rnd(r, -2, 2, a, b)}},
+		{"Add/broadcast-row", bin((*Tape[float64]).Add), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b, c), rnd(r, -2, 2, c)}},
+		{"Add/broadcast-middle", bin((*Tape[float64]).Add), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b, c), rnd(r, -2, 2, b, 1)}},
+		{"Add/outer", bin((*Tape[float64]).Add), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, 1), rnd(r, -2, 2, 1, b)}},
+		{"Sub/broadcast", bin((*Tape[float64]).Sub), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, 1), rnd(r, -2, 2, b)}},
+		{"Mul/broadcast", bin((*Tape[float64]).Mul), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b), rnd(r, -2, 2, 1, b)}},
+		{"Div/broadcast", bin((*Tape[float64]).Div), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b), rnd(r, 0.5, 2, a, 1)}},
+		{"Scale", un(func(tp *Tape[float64], x *Var[float64]) *Var[float64] { return tp.Scale(x, -1.7) }), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b)}},
+		{"AddScalar", un(func(tp *Tape[float64], x *Var[float64]) *Var[float64] { return tp.AddScalar(x, 0.3) }), []*tensor.Tensor[float64]{rnd(r, -2, 2, a)}},
+		{"Neg", un((*Tape[float64]).Neg), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b)}},
+		{"MatMul", bin((*Tape[float64]).MatMul), []*tensor.Tensor[float64]{rnd(r, -1, 1, a, b), rnd(r, -1, 1, b, c)}},
+		{"MatMul/transA", bin(func(tp *Tape[float64], x, y *Var[float64]) *Var[float64] { return tp.MatMulT(x, y, true, false) }), []*tensor.Tensor[float64]{rnd(r, -1, 1, b, a), rnd(r, -1, 1, b, c)}},
+		{"MatMul/transB", bin(func(tp *Tape[float64], x, y *Var[float64]) *Var[float64] { return tp.MatMulT(x, y, false, true) }), []*tensor.Tensor[float64]{rnd(r, -1, 1, a, b), rnd(r, -1, 1, c, b)}},
+		{"MatMul/transAB", bin(func(tp *Tape[float64], x, y *Var[float64]) *Var[float64] { return tp.MatMulT(x, y, true, true) }), []*tensor.Tensor[float64]{rnd(r, -1, 1, b, a), rnd(r, -1, 1, c, b)}},
+		{"Linear", func(tp *Tape[float64], x []*Var[float64]) *Var[float64] {
+			return project(tp, tp.Linear(x[0], x[1], x[2]), 4)
+		}, []*tensor.Tensor[float64]{rnd(r, -1, 1, a, b), rnd(r, -1, 1, c, b), rnd(r, -1, 1, c)}},
+		{"Linear/nobias", func(tp *Tape[float64], x []*Var[float64]) *Var[float64] {
+			return project(tp, tp.Linear(x[0], x[1], nil), 4)
+		}, []*tensor.Tensor[float64]{rnd(r, -1, 1, a, b), rnd(r, -1, 1, c, b)}},
+		{"ReLU", un((*Tape[float64]).ReLU), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b, c)}},
+		{"Sigmoid", un((*Tape[float64]).Sigmoid), []*tensor.Tensor[float64]{rnd(r, -4, 4, a, b)}},
+		{"Tanh", un((*Tape[float64]).Tanh), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b)}},
+		{"Exp", un((*Tape[float64]).Exp), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b)}},
+		{"Log", un((*Tape[float64]).Log), []*tensor.Tensor[float64]{rnd(r, 0.2, 3, a, b)}},
+		{"Softplus", un((*Tape[float64]).Softplus), []*tensor.Tensor[float64]{rnd(r, -5, 5, a, b)}},
+		{"Square", un((*Tape[float64]).Square), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b)}},
+		{"Sum", func(tp *Tape[float64], x []*Var[float64]) *Var[float64] { return tp.Scale(tp.Sum(x[0]), 1.3) }, []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b)}},
+		{"Mean", func(tp *Tape[float64], x []*Var[float64]) *Var[float64] { return tp.Scale(tp.Mean(x[0]), 1.3) }, []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b)}},
+		{"SumSquares", func(tp *Tape[float64], x []*Var[float64]) *Var[float64] { return tp.SumSquares(x[0]) }, []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b)}},
+		{"SumAxis/0", un(func(tp *Tape[float64], x *Var[float64]) *Var[float64] { return tp.SumAxis(x, 0) }), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b, c)}},
+		{"SumAxis/1", un(func(tp *Tape[float64], x *Var[float64]) *Var[float64] { return tp.SumAxis(x, 1) }), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b, c)}},
+		{"SumAxis/-1", un(func(tp *Tape[float64], x *Var[float64]) *Var[float64] { return tp.SumAxis(x, -1) }), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b, c)}},
+		{"MeanAxis/1", un(func(tp *Tape[float64], x *Var[float64]) *Var[float64] { return tp.MeanAxis(x, 1) }), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b, c)}},
+		{"Reshape", un(func(tp *Tape[float64], x *Var[float64]) *Var[float64] { return tp.Tanh(tp.Reshape(x, -1)) }), []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b, c)}},
+		{"LogSoftmax", un((*Tape[float64]).LogSoftmax), []*tensor.Tensor[float64]{rnd(r, -3, 3, a, b)}},
+		{"Softmax", un((*Tape[float64]).Softmax), []*tensor.Tensor[float64]{rnd(r, -3, 3, a, b, c)}},
+		{"Gather", un(func(tp *Tape[float64], x *Var[float64]) *Var[float64] { return tp.Gather(x, lab) }), []*tensor.Tensor[float64]{rnd(r, -3, 3, a, b)}},
+		{"SoftmaxCrossEntropy", func(tp *Tape[float64], x []*Var[float64]) *Var[float64] {
+			return tp.SoftmaxCrossEntropy(x[0], lab)
+		}, []*tensor.Tensor[float64]{rnd(r, -3, 3, a, b)}},
+		{"LogisticLoss", func(tp *Tape[float64], x []*Var[float64]) *Var[float64] {
+			return tp.LogisticLoss(x[0], ypm)
+		}, []*tensor.Tensor[float64]{rnd(r, -4, 4, a)}},
+		{"MSE", func(tp *Tape[float64], x []*Var[float64]) *Var[float64] {
+			return tp.MSE(x[0], target)
+		}, []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b)}},
+		{"reuse", func(tp *Tape[float64], x []*Var[float64]) *Var[float64] {
+			// x used three times: gradients from every use must add up.
+			y := tp.Mul(x[0], tp.Sigmoid(x[0]))
+			return project(tp, tp.Add(y, tp.Exp(x[0])), 5)
+		}, []*tensor.Tensor[float64]{rnd(r, -2, 2, a, b)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			errs, err := GradCheck(tc.f, tc.inputs, 1e-6)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, e := range errs {
+				if e > 1e-6 {
+					t.Errorf("input %d (shape %v): relative error %.3g > 1e-6", i, tc.inputs[i].Shape, e)
+				}
+			}
+		})
+	}
+}
+
+func TestGradCheckDetectsWrongGradient(t *testing.T) {
+	// A deliberately wrong backward (gradient doubled) must be caught.
+	wrong := func(tp *Tape[float64], x []*Var[float64]) *Var[float64] {
+		out := tp.newVar([]int{}, x[0])
+		out.Value.Data[0] = tensor.Dot(x[0].Value.Data, x[0].Value.Data)
+		tp.record(out, func() { tensor.Axpy(4, x[0].Value.Data, tp.grad(x[0]).Data) })
+		return out
+	}
+	errs, err := GradCheck(wrong, []*tensor.Tensor[float64]{tensor.FromSlice([]float64{1, 2, 3}, 3)}, 1e-6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] < 0.1 {
+		t.Fatalf("relative error %g: a doubled gradient went unnoticed", errs[0])
+	}
+}
+
+func TestGradientsAccumulateAcrossBackward(t *testing.T) {
+	w := tensor.FromSlice([]float64{1, -2}, 2)
+	g := tensor.New[float64](2)
+	for step := 0; step < 2; step++ {
+		tp := NewTape[float64]()
+		tp.Backward(tp.SumSquares(tp.Param(w, g)))
+	}
+	if g.Data[0] != 4 || g.Data[1] != -8 {
+		t.Fatalf("after two backward passes grad = %v, want [4 -8] (2·2w)", g.Data)
+	}
+}
+
+func TestInferenceRecordsNothing(t *testing.T) {
+	tp := NewTape[float32]()
+	tp.SetInference(true)
+	w := tp.Param(tensor.FromSlice([]float32{1, 2}, 1, 2), tensor.New[float32](1, 2))
+	x := tp.Const(tensor.FromSlice([]float32{3, 4}, 1, 2))
+	y := tp.Sum(tp.ReLU(tp.Linear(x, w, nil)))
+	if tp.Len() != 0 || y.RequiresGrad() {
+		t.Fatalf("inference mode recorded %d steps (requires grad %v)", tp.Len(), y.RequiresGrad())
+	}
+	if y.Value.Item() != 11 {
+		t.Fatalf("value %v, want 11", y.Value.Item())
+	}
+}
+
+func TestArenaReusesMemory(t *testing.T) {
+	tp := NewTape[float32]()
+	w := tensor.New[float32](8, 16)
+	gw := tensor.New[float32](8, 16)
+	x := tensor.New[float32](4, 16)
+	step := func() {
+		tp.Reset()
+		h := tp.ReLU(tp.Linear(tp.Const(x), tp.Param(w, gw), nil))
+		tp.Backward(tp.Mean(h))
+	}
+	step()
+	before := len(tp.arena.bufs)
+	step()
+	if len(tp.arena.bufs) != before {
+		t.Fatalf("arena grew from %d to %d buffers on an identical step", before, len(tp.arena.bufs))
+	}
+}
+
+func TestShapeErrorsNameBothShapes(t *testing.T) {
+	tests := []struct {
+		name string
+		f    func(tp *Tape[float32])
+		want []string
+	}{
+		{"MatMul", func(tp *Tape[float32]) {
+			tp.MatMul(tp.Const(tensor.New[float32](2, 3)), tp.Const(tensor.New[float32](4, 5)))
+		}, []string{"[2 3]", "[4 5]"}},
+		{"Add", func(tp *Tape[float32]) {
+			tp.Add(tp.Const(tensor.New[float32](2, 3)), tp.Const(tensor.New[float32](4)))
+		}, []string{"[2 3]", "[4]"}},
+		{"Linear", func(tp *Tape[float32]) {
+			tp.Linear(tp.Const(tensor.New[float32](2, 3)), tp.Const(tensor.New[float32](4, 5)), nil)
+		}, []string{"[2 3]", "[4 5]"}},
+		{"SoftmaxCrossEntropy", func(tp *Tape[float32]) {
+			tp.SoftmaxCrossEntropy(tp.Const(tensor.New[float32](2, 3)), []int{0, 1, 2})
+		}, []string{"[2 3]", "3 labels"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				msg, _ := recover().(string)
+				for _, w := range tc.want {
+					if !strings.Contains(msg, w) {
+						t.Errorf("panic %q does not mention %q", msg, w)
+					}
+				}
+			}()
+			tc.f(NewTape[float32]())
+		})
+	}
+}

@@ -1,0 +1,121 @@
+package autograd
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/descent-ml/descent/tensor"
+)
+
+// SoftmaxCrossEntropy returns the multinomial log loss averaged over the
+// batch, for logits of shape batch×classes and integer labels:
+//
+//	l = 1/N Σᵢ [ log Σⱼ exp(xᵢⱼ) − xᵢ,yᵢ ],   dl/dxᵢⱼ = (softmax(xᵢ)ⱼ − [yᵢ = j]) / N.
+//
+// It is one fused, numerically stable step (log-sum-exp with the maximum
+// subtracted). It panics if a label is outside [0, classes).
+func (tp *Tape[T]) SoftmaxCrossEntropy(logits *Var[T], labels []int) *Var[T] {
+	if logits.Value.Dims() != 2 || logits.Value.Shape[0] != len(labels) {
+		panic(fmt.Sprintf("autograd.SoftmaxCrossEntropy: logits shape %v for %d labels (want %d×classes)", logits.Value.Shape, len(labels), len(labels)))
+	}
+	rows, cols := logits.Value.Shape[0], logits.Value.Shape[1]
+	for i, y := range labels {
+		if y < 0 || y >= cols {
+			panic(fmt.Sprintf("autograd.SoftmaxCrossEntropy: label %d of example %d outside [0, %d)", y, i, cols))
+		}
+	}
+	out := tp.newVar([]int{}, logits)
+	logp := tp.scratch(logits.Value.Shape)
+	tensor.LogSoftmax(logp, logits.Value)
+	var s float64
+	for r, y := range labels {
+		s -= float64(logp.Data[r*cols+y])
+	}
+	out.Value.Data[0] = T(s / float64(max(1, rows)))
+	tp.record(out, func() {
+		scale := out.Grad.Data[0] / T(max(1, rows))
+		gx := tp.grad(logits).Data
+		for r, y := range labels {
+			row := logp.Data[r*cols : (r+1)*cols]
+			g := gx[r*cols : (r+1)*cols]
+			for j, lp := range row {
+				g[j] += scale * T(math.Exp(float64(lp)))
+			}
+			g[y] -= scale
+		}
+	})
+	return out
+}
+
+// LogisticLoss returns the binary logistic loss averaged over the batch, for
+// scores s (shape N or N×1) and labels y ∈ {−1, +1}:
+//
+//	l = 1/N Σᵢ log(1 + exp(−yᵢ sᵢ)),   dl/dsᵢ = −yᵢ σ(−yᵢ sᵢ) / N.
+//
+// It is computed without overflow. It panics if a label is not ±1.
+func (tp *Tape[T]) LogisticLoss(scores *Var[T], labels []T) *Var[T] {
+	n := scores.Value.Len()
+	if n != len(labels) || (scores.Value.Dims() == 2 && scores.Value.Shape[1] != 1) || scores.Value.Dims() > 2 {
+		panic(fmt.Sprintf("autograd.LogisticLoss: scores shape %v for %d labels (want %d or %d×1)", scores.Value.Shape, len(labels), len(labels), len(labels)))
+	}
+	for i, y := range labels {
+		if y != 1 && y != -1 {
+			panic(fmt.Sprintf("autograd.LogisticLoss: label %v of example %d is not −1 or +1", y, i))
+		}
+	}
+	out := tp.newVar([]int{}, scores)
+	var s float64
+	for i, v := range scores.Value.Data {
+		s += softplus(-float64(labels[i]) * float64(v))
+	}
+	out.Value.Data[0] = T(s / float64(max(1, n)))
+	tp.record(out, func() {
+		scale := float64(out.Grad.Data[0]) / float64(max(1, n))
+		gs := tp.grad(scores).Data
+		for i, v := range scores.Value.Data {
+			y := float64(labels[i])
+			gs[i] += T(-y * sigmoid(-y*float64(v)) * scale)
+		}
+	})
+	return out
+}
+
+// MSE returns the mean squared error 1/n Σ (pᵢ − tᵢ)² over all elements
+// (torch.nn.MSELoss with reduction "mean"). pred and target must have the
+// same shape; target needs no gradient.
+func (tp *Tape[T]) MSE(pred *Var[T], target *tensor.Tensor[T]) *Var[T] {
+	if !tensor.SameShape(pred.Value.Shape, target.Shape) {
+		panic(fmt.Sprintf("autograd.MSE: prediction shape %v, target shape %v", pred.Value.Shape, target.Shape))
+	}
+	n := pred.Value.Len()
+	out := tp.newVar([]int{}, pred)
+	var s float64
+	for i, p := range pred.Value.Data {
+		d := float64(p) - float64(target.Data[i])
+		s += d * d
+	}
+	out.Value.Data[0] = T(s / float64(max(1, n)))
+	tp.record(out, func() {
+		scale := 2 * out.Grad.Data[0] / T(max(1, n))
+		gp := tp.grad(pred).Data
+		for i, p := range pred.Value.Data {
+			gp[i] += scale * (p - target.Data[i])
+		}
+	})
+	return out
+}
+
+func softplus(x float64) float64 {
+	if x > 0 {
+		return x + math.Log1p(math.Exp(-x))
+	}
+	return math.Log1p(math.Exp(x))
+}
+
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}

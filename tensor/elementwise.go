@@ -1,0 +1,333 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/descent-ml/descent/internal/parallel"
+)
+
+// grain is the number of elements below which elementwise kernels run on one
+// core: below it, handing work to another goroutine costs more than it saves.
+const grain = 1 << 15
+
+// BroadcastShape returns the shape that a and b broadcast to under NumPy's
+// rules (align trailing dimensions; a dimension of 1 stretches), or an error
+// naming both shapes when they are incompatible.
+func BroadcastShape(a, b []int) ([]int, error) {
+	n := max(len(a), len(b))
+	out := make([]int, n)
+	for i := 0; i < n; i++ {
+		da, db := 1, 1
+		if j := len(a) - n + i; j >= 0 {
+			da = a[j]
+		}
+		if j := len(b) - n + i; j >= 0 {
+			db = b[j]
+		}
+		switch {
+		case da == db || db == 1:
+			out[i] = da
+		case da == 1:
+			out[i] = db
+		default:
+			return nil, fmt.Errorf("shapes %v and %v do not broadcast (dimension %d: %d vs %d)", a, b, i, da, db)
+		}
+	}
+	return out, nil
+}
+
+// broadcastStrides returns, for an operand of the given shape broadcast into
+// out, the stride of each output dimension in the operand (0 where it
+// stretches).
+func broadcastStrides(shape, out []int) []int {
+	st := make([]int, len(out))
+	s := 1
+	for i := len(out) - 1; i >= 0; i-- {
+		j := len(shape) - len(out) + i
+		if j < 0 || shape[j] == 1 {
+			st[i] = 0
+		} else {
+			st[i] = s
+		}
+		if j >= 0 {
+			s *= shape[j]
+		}
+	}
+	return st
+}
+
+type binop int
+
+const (
+	opAdd binop = iota
+	opSub
+	opMul
+	opDiv
+)
+
+func (op binop) String() string { return [...]string{"Add", "Sub", "Mul", "Div"}[op] }
+
+// Add stores a + b in dst, broadcasting a and b to dst's shape.
+func Add[T Float](dst, a, b *Tensor[T]) { binary(opAdd, dst, a, b) }
+
+// Sub stores a − b in dst, broadcasting a and b to dst's shape.
+func Sub[T Float](dst, a, b *Tensor[T]) { binary(opSub, dst, a, b) }
+
+// Mul stores a ⊙ b (elementwise) in dst, broadcasting a and b to dst's shape.
+func Mul[T Float](dst, a, b *Tensor[T]) { binary(opMul, dst, a, b) }
+
+// Div stores a ⊘ b (elementwise) in dst, broadcasting a and b to dst's shape.
+func Div[T Float](dst, a, b *Tensor[T]) { binary(opDiv, dst, a, b) }
+
+func binary[T Float](op binop, dst, a, b *Tensor[T]) {
+	out, err := BroadcastShape(a.Shape, b.Shape)
+	if err != nil {
+		panic("tensor." + op.String() + ": " + err.Error())
+	}
+	if !SameShape(out, dst.Shape) {
+		panic(fmt.Sprintf("tensor.%s: destination shape %v, want %v for operands %v and %v", op, dst.Shape, out, a.Shape, b.Shape))
+	}
+	n := len(dst.Data)
+	switch {
+	case len(a.Data) == n && len(b.Data) == n:
+		parallel.For(n, grain, func(lo, hi int) { binSame(op, dst.Data[lo:hi], a.Data[lo:hi], b.Data[lo:hi]) })
+		return
+	case len(a.Data) == n && len(b.Data) > 0 && n%len(b.Data) == 0 && isSuffix(b.Shape, out):
+		// b repeats along the leading dimensions: a row vector added to each row.
+		m := len(b.Data)
+		rows := n / m
+		parallel.For(rows, max(1, grain/m), func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				binSame(op, dst.Data[r*m:(r+1)*m], a.Data[r*m:(r+1)*m], b.Data)
+			}
+		})
+		return
+	}
+	binGeneral(op, dst, a, b)
+}
+
+// isSuffix reports whether shape equals the trailing dimensions of out,
+// ignoring leading ones in shape.
+func isSuffix(shape, out []int) bool {
+	for len(shape) > 0 && shape[0] == 1 {
+		shape = shape[1:]
+	}
+	if len(shape) > len(out) {
+		return false
+	}
+	return SameShape(shape, out[len(out)-len(shape):])
+}
+
+func binSame[T Float](op binop, d, a, b []T) {
+	b = b[:len(d)]
+	a = a[:len(d)]
+	switch op {
+	case opAdd:
+		for i := range d {
+			d[i] = a[i] + b[i]
+		}
+	case opSub:
+		for i := range d {
+			d[i] = a[i] - b[i]
+		}
+	case opMul:
+		for i := range d {
+			d[i] = a[i] * b[i]
+		}
+	case opDiv:
+		for i := range d {
+			d[i] = a[i] / b[i]
+		}
+	}
+}
+
+func apply[T Float](op binop, x, y T) T {
+	switch op {
+	case opAdd:
+		return x + y
+	case opSub:
+		return x - y
+	case opMul:
+		return x * y
+	default:
+		return x / y
+	}
+}
+
+// binGeneral walks the output with an odometer over all but the last
+// dimension and a strided inner loop.
+func binGeneral[T Float](op binop, dst, a, b *Tensor[T]) {
+	out := dst.Shape
+	if len(out) == 0 {
+		dst.Data[0] = apply(op, a.Data[0], b.Data[0])
+		return
+	}
+	sa, sb := broadcastStrides(a.Shape, out), broadcastStrides(b.Shape, out)
+	last := len(out) - 1
+	inner := out[last]
+	idx := make([]int, len(out))
+	ia, ib := 0, 0
+	for o := 0; o < len(dst.Data); o += inner {
+		ja, jb := ia, ib
+		for k := 0; k < inner; k++ {
+			dst.Data[o+k] = apply(op, a.Data[ja], b.Data[jb])
+			ja += sa[last]
+			jb += sb[last]
+		}
+		for d := last - 1; d >= 0; d-- {
+			idx[d]++
+			ia += sa[d]
+			ib += sb[d]
+			if idx[d] < out[d] {
+				break
+			}
+			ia -= sa[d] * out[d]
+			ib -= sb[d] * out[d]
+			idx[d] = 0
+		}
+	}
+}
+
+// SumTo reduces src by summation to dst's shape, the inverse of
+// broadcasting: dst's shape must broadcast to src's. It is the gradient of
+// a broadcast.
+func SumTo[T Float](dst, src *Tensor[T]) {
+	out, err := BroadcastShape(dst.Shape, src.Shape)
+	if err != nil || !SameShape(out, src.Shape) {
+		panic(fmt.Sprintf("tensor.SumTo: shape %v does not broadcast to %v", dst.Shape, src.Shape))
+	}
+	if len(dst.Data) == len(src.Data) {
+		copy(dst.Data, src.Data)
+		return
+	}
+	dst.Zero()
+	if len(src.Data) == 0 {
+		return
+	}
+	if isSuffix(dst.Shape, src.Shape) {
+		m := len(dst.Data)
+		for r := 0; r < len(src.Data); r += m {
+			row := src.Data[r : r+m]
+			for i, v := range row {
+				dst.Data[i] += v
+			}
+		}
+		return
+	}
+	sd := broadcastStrides(dst.Shape, src.Shape)
+	idx := make([]int, len(src.Shape))
+	j := 0
+	for i := range src.Data {
+		dst.Data[j] += src.Data[i]
+		for d := len(src.Shape) - 1; d >= 0; d-- {
+			idx[d]++
+			j += sd[d]
+			if idx[d] < src.Shape[d] {
+				break
+			}
+			j -= sd[d] * src.Shape[d]
+			idx[d] = 0
+		}
+	}
+}
+
+func checkSame[T Float](name string, dst, a *Tensor[T]) {
+	if len(dst.Data) != len(a.Data) {
+		panic(fmt.Sprintf("tensor.%s: destination shape %v, source shape %v", name, dst.Shape, a.Shape))
+	}
+}
+
+// Scale stores s·a in dst.
+func Scale[T Float](dst, a *Tensor[T], s T) {
+	checkSame("Scale", dst, a)
+	d, x := dst.Data, a.Data
+	for i := range d {
+		d[i] = s * x[i]
+	}
+}
+
+// Axpy adds alpha·x to y in place (y += alpha·x).
+func Axpy[T Float](alpha T, x, y []T) {
+	if len(x) != len(y) {
+		panic(fmt.Sprintf("tensor.Axpy: lengths %d and %d differ", len(x), len(y)))
+	}
+	for i := range y {
+		y[i] += alpha * x[i]
+	}
+}
+
+// Dot returns Σ xᵢyᵢ, accumulated in float64.
+func Dot[T Float](x, y []T) float64 {
+	if len(x) != len(y) {
+		panic(fmt.Sprintf("tensor.Dot: lengths %d and %d differ", len(x), len(y)))
+	}
+	var s float64
+	for i := range x {
+		s += float64(x[i]) * float64(y[i])
+	}
+	return s
+}
+
+// Map stores f(a) elementwise in dst. It is the general, slower path; the
+// named activations below are specialized loops.
+func Map[T Float](dst, a *Tensor[T], f func(T) T) {
+	checkSame("Map", dst, a)
+	parallel.For(len(a.Data), grain/8, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			dst.Data[i] = f(a.Data[i])
+		}
+	})
+}
+
+// ReLU stores max(a, 0) in dst.
+func ReLU[T Float](dst, a *Tensor[T]) {
+	checkSame("ReLU", dst, a)
+	parallel.For(len(a.Data), grain, func(lo, hi int) {
+		d, x := dst.Data[lo:hi], a.Data[lo:hi]
+		for i, v := range x {
+			d[i] = max(v, 0)
+		}
+	})
+}
+
+// Sigmoid stores 1/(1+exp(−a)) in dst, computed without overflow.
+func Sigmoid[T Float](dst, a *Tensor[T]) {
+	Map(dst, a, sigmoid[T])
+}
+
+func sigmoid[T Float](v T) T {
+	if v >= 0 {
+		return T(1 / (1 + math.Exp(-float64(v))))
+	}
+	e := math.Exp(float64(v))
+	return T(e / (1 + e))
+}
+
+// Tanh stores tanh(a) in dst.
+func Tanh[T Float](dst, a *Tensor[T]) {
+	Map(dst, a, func(v T) T { return T(math.Tanh(float64(v))) })
+}
+
+// Exp stores exp(a) in dst.
+func Exp[T Float](dst, a *Tensor[T]) {
+	Map(dst, a, func(v T) T { return T(math.Exp(float64(v))) })
+}
+
+// Log stores the natural logarithm of a in dst.
+func Log[T Float](dst, a *Tensor[T]) {
+	Map(dst, a, func(v T) T { return T(math.Log(float64(v))) })
+}
+
+// Softplus stores log(1+exp(a)) in dst, computed without overflow.
+func Softplus[T Float](dst, a *Tensor[T]) {
+	Map(dst, a, softplus[T])
+}
+
+func softplus[T Float](v T) T {
+	x := float64(v)
+	if x > 0 {
+		return T(x + math.Log1p(math.Exp(-x)))
+	}
+	return T(math.Log1p(math.Exp(x)))
+}
