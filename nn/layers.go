@@ -98,15 +98,17 @@ func ActivationByName[T Float](name string) (Module[T], bool) {
 	return nil, false
 }
 
-// MLP returns a multi-layer perceptron: Linear layers of the given sizes
-// (sizes[0] inputs, sizes[len-1] outputs) with the activation act between
-// them, weights drawn by init. MLP(rng, []int{784, 10}, …) is multinomial
-// logistic regression.
+// MLP returns a multi-layer perceptron: a Flatten layer (so that inputs of
+// any example shape work), then Linear layers of the given sizes (sizes[0]
+// inputs, sizes[len-1] outputs) with the activation act between them, weights
+// drawn by init and biases zero. MLP(rng, []int{784, 10}, …) is multinomial
+// logistic regression. Parameter names follow PyTorch's
+// nn.Sequential(nn.Flatten(), nn.Linear(…), …): "1.weight", "1.bias", ….
 func MLP[T Float](rng *rand.Rand, sizes []int, act func() Module[T], init Init[T]) *Sequential[T] {
 	if len(sizes) < 2 {
 		panic(fmt.Sprintf("nn.MLP: need at least input and output sizes, got %v", sizes))
 	}
-	var layers []Module[T]
+	layers := []Module[T]{Flatten[T]()}
 	for i := 0; i+1 < len(sizes); i++ {
 		if i > 0 {
 			layers = append(layers, act())

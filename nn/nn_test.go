@@ -93,7 +93,7 @@ func TestParamsAreViewsIntoFlatBuffers(t *testing.T) {
 	if ps.Len() != 3*4+4+4*2+2 {
 		t.Fatalf("Len = %d, want %d", ps.Len(), 3*4+4+4*2+2)
 	}
-	names := []string{"0.weight", "0.bias", "2.weight", "2.bias"}
+	names := []string{"1.weight", "1.bias", "3.weight", "3.bias"}
 	for i, p := range ps.List {
 		if p.Name != names[i] {
 			t.Errorf("parameter %d named %q, want %q", i, p.Name, names[i])
@@ -106,13 +106,13 @@ func TestParamsAreViewsIntoFlatBuffers(t *testing.T) {
 	}
 	ps.Data[ps.Offsets[2]] = 42
 	ps.Grad[ps.Offsets[3]+1] = 7
-	if m.Layers[2].(*Linear[float32]).Weight.Value.Data[0] != 42 {
+	if m.Layers[3].(*Linear[float32]).Weight.Value.Data[0] != 42 {
 		t.Error("writing the flat vector did not change the layer's weight")
 	}
-	if m.Layers[2].(*Linear[float32]).Bias.Grad.Data[1] != 7 {
+	if m.Layers[3].(*Linear[float32]).Bias.Grad.Data[1] != 7 {
 		t.Error("writing the flat gradient did not change the layer's gradient")
 	}
-	if ps.Find("0.bias") == nil || !ps.Find("0.bias").NoDecay || ps.Find("0.weight").NoDecay {
+	if ps.Find("1.bias") == nil || !ps.Find("1.bias").NoDecay || ps.Find("1.weight").NoDecay {
 		t.Error("biases should be marked NoDecay and weights not")
 	}
 }

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/descent-ml/descent/data"
+	"github.com/descent-ml/descent/nn"
+	"github.com/descent-ml/descent/optim"
+	"github.com/descent-ml/descent/train"
+)
+
+// trainFlags are the flags of descent train.
+type trainFlags struct {
+	dataset, model, hidden, dataDir string
+	epochs, batch                   int
+	lr, l2                          float64
+	seed                            uint64
+	json                            bool
+}
+
+func (f *trainFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.dataset, "dataset", "mnist", "data set: mnist or fashion-mnist")
+	fs.StringVar(&f.model, "model", "mlp", "model: logreg (multinomial logistic regression) or mlp")
+	fs.StringVar(&f.hidden, "hidden", "256,256", "hidden layer sizes of the mlp, comma-separated")
+	fs.IntVar(&f.epochs, "epochs", 5, "passes over the training set")
+	fs.IntVar(&f.batch, "batch", 64, "mini-batch size (1 for per-sample SGD)")
+	fs.Float64Var(&f.lr, "lr", 0.1, "learning rate α")
+	fs.Float64Var(&f.l2, "l2", 0, "λ of the regularizer λ‖w‖²")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed of the initial weights and the batch order")
+	fs.StringVar(&f.dataDir, "data-dir", "", "folder with the IDX files (default: $"+data.EnvDataDir+", then the GoMNIST module)")
+	fs.BoolVar(&f.json, "json", false, "print one JSON object per epoch on stdout")
+}
+
+// validate checks the flag values, returning a usage error that names the
+// flag and its valid range.
+func (f *trainFlags) validate() (hidden []int, err error) {
+	switch {
+	case f.dataset != "mnist" && f.dataset != "fashion-mnist":
+		return nil, usagef("--dataset %q: want mnist or fashion-mnist", f.dataset)
+	case f.model != "logreg" && f.model != "mlp":
+		return nil, usagef("--model %q: want logreg or mlp", f.model)
+	case f.epochs < 1:
+		return nil, usagef("--epochs %d: want at least 1", f.epochs)
+	case f.batch < 1:
+		return nil, usagef("--batch %d: want at least 1", f.batch)
+	case !(f.lr > 0) || math.IsInf(f.lr, 0):
+		return nil, usagef("--lr %v: want a positive finite number", f.lr)
+	case !(f.l2 >= 0) || math.IsInf(f.l2, 0):
+		return nil, usagef("--l2 %v: want a finite number ≥ 0", f.l2)
+	}
+	if f.model == "mlp" {
+		hidden, err = parseSizes(f.hidden)
+		if err != nil {
+			return nil, usagef("--hidden %q: %v", f.hidden, err)
+		}
+	}
+	return hidden, nil
+}
+
+// parseSizes parses a comma-separated list of positive layer sizes; the
+// empty string is no hidden layer.
+func parseSizes(s string) ([]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var sizes []int
+	for i, part := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("item %d (%q) is not a positive integer; want sizes like 256,256", i+1, part)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}
+
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f trainFlags
+	f.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	hidden, err := f.validate()
+	if err != nil {
+		return err
+	}
+	trainSet, testSet, err := loadDataset(f.dataset, f.dataDir)
+	if err != nil {
+		return err
+	}
+
+	rng := rand.New(rand.NewPCG(f.seed, 0x5eed))
+	sizes := append(append([]int{data.Features(trainSet)}, hidden...), trainSet.Classes())
+	init := nn.HeNormal[float32]
+	if f.model == "logreg" {
+		init = nn.XavierUniform[float32]
+	}
+	model := nn.MLP(rng, sizes, nn.ReLU[float32], init)
+	params := nn.NewParams[float32](model)
+	opt, err := optim.NewSGD[float32](f.lr)
+	if err != nil {
+		return usageError{err}
+	}
+	if !f.json {
+		fmt.Fprintf(stdout, "descent: %s on %s (%d train, %d test), %d parameters, SGD lr=%g batch=%d\n",
+			model, f.dataset, trainSet.Len(), testSet.Len(), params.Len(), f.lr, f.batch)
+	}
+
+	bars := newProgress(stderr, f.epochs)
+	tr := &train.Trainer[float32]{
+		Objective: &nn.Objective[float32]{Model: model, Params: params, Loss: nn.SoftmaxCrossEntropy[float32]{}, Lambda: f.l2},
+		Optimizer: opt,
+		Epochs:    f.epochs,
+		BatchSize: f.batch,
+		Seed:      f.seed,
+		OnBatch:   bars.batch,
+		OnEpoch: func(s train.EpochStats) {
+			bars.done()
+			if f.json {
+				_ = json.NewEncoder(stdout).Encode(s)
+				return
+			}
+			fmt.Fprintf(stdout, "epoch %d  train loss %.4f  test loss %.4f  test accuracy %.2f%%  %.1fs  %.0f examples/s\n",
+				s.Epoch, s.TrainLoss, s.TestLoss, 100*s.TestAccuracy, s.Seconds, s.ExamplesPerSecond)
+		},
+	}
+	_, err = tr.Fit(ctx, trainSet, testSet)
+	return err
+}
+
+// loadDataset finds and reads the named data set.
+func loadDataset(name, dir string) (trainSet, testSet data.Dataset, err error) {
+	var tr, te *data.Dense
+	switch name {
+	case "fashion-mnist":
+		if dir == "" {
+			dir = os.Getenv(data.EnvDataDir)
+		}
+		if dir == "" {
+			dir = data.FashionMNISTDir
+		}
+		tr, te, err = data.LoadFashionMNIST(dir)
+	default:
+		dir, err = data.MNISTDir(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		tr, te, err = data.LoadMNIST(dir)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return tr, te, nil
+}
+
+// progress draws one progress bar per epoch on a terminal, and nothing
+// otherwise.
+type progress struct {
+	w      io.Writer
+	epochs int
+	bar    *progressbar.ProgressBar
+	on     bool
+}
+
+func newProgress(w io.Writer, epochs int) *progress {
+	f, ok := w.(*os.File)
+	return &progress{w: w, epochs: epochs, on: ok && term.IsTerminal(int(f.Fd()))}
+}
+
+func (p *progress) batch(epoch, done, total int) {
+	if !p.on {
+		return
+	}
+	if p.bar == nil {
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", epoch, p.epochs)),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetItsString("batches"),
+			progressbar.OptionShowIts(),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100_000_000),
+		)
+	}
+	_ = p.bar.Set(done)
+}
+
+func (p *progress) done() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		_ = p.bar.Clear()
+		p.bar = nil
+	}
+}

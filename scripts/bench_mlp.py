@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""PyTorch side of the MLP training benchmark (see scripts/bench_mlp.sh).
+
+Trains the MLP 784-256-256-10 with plain SGD (lr 0.01), batch 128, on MNIST read from the same
+IDX files descent reads, and prints Go-benchmark-format lines so that benchstat can put them
+beside descent's BenchmarkMLPStep and BenchmarkMLPEpoch:
+
+    BenchmarkTorchMLPStep/threads=1   N   T ns/op
+    BenchmarkTorchMLPEpoch/threads=1  1   T ns/op
+
+Run with Debian's python3-torch: /usr/bin/python3 scripts/bench_mlp.py --data DIR --threads 1
+"""
+import argparse, gzip, os, time
+
+import numpy as np
+import torch
+
+
+def read_idx(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    ndim = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(raw[4 + 4 * ndim:], dtype=np.uint8).reshape(dims)
+
+
+def find(d, name):
+    for n in (name + ".gz", name):
+        if os.path.exists(os.path.join(d, n)):
+            return os.path.join(d, n)
+    raise SystemExit(f"{name} not found in {d}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True, help="folder with the MNIST IDX files")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--count", type=int, default=5, help="repetitions of each measurement")
+    ap.add_argument("--steps", type=int, default=200, help="steps per step-timing repetition")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    x = torch.tensor(read_idx(find(a.data, "train-images-idx3-ubyte")).reshape(-1, 784).astype(np.float32) / 255)
+    y = torch.tensor(read_idx(find(a.data, "train-labels-idx1-ubyte")).astype(np.int64))
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256),
+                                torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step(xb, yb):
+        opt.zero_grad(set_to_none=True)
+        loss_fn(model(xb), yb).backward()
+        opt.step()
+
+    xb, yb = x[:128], y[:128]
+    for _ in range(20):
+        step(xb, yb)
+    tag = f"threads={a.threads}"
+    for _ in range(a.count):
+        t = time.perf_counter()
+        for _ in range(a.steps):
+            step(xb, yb)
+        ns = (time.perf_counter() - t) / a.steps * 1e9
+        print(f"BenchmarkTorchMLPStep/{tag} \t{a.steps}\t{ns:.0f} ns/op", flush=True)
+    for _ in range(a.count):
+        t = time.perf_counter()
+        perm = torch.randperm(x.shape[0])
+        for i in range(0, x.shape[0], 128):
+            idx = perm[i:i + 128]
+            step(x[idx], y[idx])
+        ns = (time.perf_counter() - t) * 1e9
+        print(f"BenchmarkTorchMLPEpoch/{tag} \t1\t{ns:.0f} ns/op", flush=True)
+
+
+if __name__ == "__main__":
+    main()
