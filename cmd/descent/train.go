@@ -9,8 +9,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -23,17 +21,17 @@ import (
 
 // trainFlags are the flags of descent train.
 type trainFlags struct {
-	dataset, model, hidden, dataDir string
-	epochs, batch                   int
-	lr, l2                          float64
-	seed                            uint64
-	json                            bool
+	modelFlags
+	dataset, dataDir string
+	epochs, batch    int
+	lr, l2           float64
+	seed             uint64
+	json             bool
 }
 
 func (f *trainFlags) register(fs *flag.FlagSet) {
+	f.modelFlags.register(fs)
 	fs.StringVar(&f.dataset, "dataset", "mnist", "data set: mnist or fashion-mnist")
-	fs.StringVar(&f.model, "model", "mlp", "model: logreg (multinomial logistic regression) or mlp")
-	fs.StringVar(&f.hidden, "hidden", "256,256", "hidden layer sizes of the mlp, comma-separated")
 	fs.IntVar(&f.epochs, "epochs", 5, "passes over the training set")
 	fs.IntVar(&f.batch, "batch", 64, "mini-batch size (1 for per-sample SGD)")
 	fs.Float64Var(&f.lr, "lr", 0.1, "learning rate α")
@@ -45,45 +43,20 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 
 // validate checks the flag values, returning a usage error that names the
 // flag and its valid range.
-func (f *trainFlags) validate() (hidden []int, err error) {
+func (f *trainFlags) validate() error {
 	switch {
 	case f.dataset != "mnist" && f.dataset != "fashion-mnist":
-		return nil, usagef("--dataset %q: want mnist or fashion-mnist", f.dataset)
-	case f.model != "logreg" && f.model != "mlp":
-		return nil, usagef("--model %q: want logreg or mlp", f.model)
+		return usagef("--dataset %q: want mnist or fashion-mnist", f.dataset)
 	case f.epochs < 1:
-		return nil, usagef("--epochs %d: want at least 1", f.epochs)
+		return usagef("--epochs %d: want at least 1", f.epochs)
 	case f.batch < 1:
-		return nil, usagef("--batch %d: want at least 1", f.batch)
+		return usagef("--batch %d: want at least 1", f.batch)
 	case !(f.lr > 0) || math.IsInf(f.lr, 0):
-		return nil, usagef("--lr %v: want a positive finite number", f.lr)
+		return usagef("--lr %v: want a positive finite number", f.lr)
 	case !(f.l2 >= 0) || math.IsInf(f.l2, 0):
-		return nil, usagef("--l2 %v: want a finite number ≥ 0", f.l2)
+		return usagef("--l2 %v: want a finite number ≥ 0", f.l2)
 	}
-	if f.model == "mlp" {
-		hidden, err = parseSizes(f.hidden)
-		if err != nil {
-			return nil, usagef("--hidden %q: %v", f.hidden, err)
-		}
-	}
-	return hidden, nil
-}
-
-// parseSizes parses a comma-separated list of positive layer sizes; the
-// empty string is no hidden layer.
-func parseSizes(s string) ([]int, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, nil
-	}
-	var sizes []int
-	for i, part := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(part))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("item %d (%q) is not a positive integer; want sizes like 256,256", i+1, part)
-		}
-		sizes = append(sizes, n)
-	}
-	return sizes, nil
+	return f.modelFlags.validate()
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -94,8 +67,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	hidden, err := f.validate()
-	if err != nil {
+	if err := f.validate(); err != nil {
 		return err
 	}
 	trainSet, testSet, err := loadDataset(f.dataset, f.dataDir)
@@ -104,12 +76,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	rng := rand.New(rand.NewPCG(f.seed, 0x5eed))
-	sizes := append(append([]int{data.Features(trainSet)}, hidden...), trainSet.Classes())
-	init := nn.HeNormal[float32]
-	if f.model == "logreg" {
-		init = nn.XavierUniform[float32]
+	model, err := f.modelFlags.build(rng, trainSet.Shape(), trainSet.Classes())
+	if err != nil {
+		return err
 	}
-	model := nn.MLP(rng, sizes, nn.ReLU[float32], init)
 	params := nn.NewParams[float32](model)
 	opt, err := optim.NewSGD[float32](f.lr)
 	if err != nil {
