@@ -227,11 +227,12 @@ func product(a, b Schedule) Schedule {
 //	bottou:LAMBDA         Bottou's α/(1+αλk)
 //	exponential:GAMMA     α·γᵏ
 //	cosine:N[:MIN]        cosine annealing over N steps down to MIN·α
+//	linear:A:B:N          multiplier moving linearly from A to B over N steps
 //	warmup:N:SPEC         linear warm-up from α/N over N steps, then SPEC
 //
 // lr is the base rate (Bottou's schedule needs it).
 func ScheduleByName(spec string, lr float64) (Schedule, error) {
-	parts := strings.SplitN(spec, ":", 3)
+	parts := strings.Split(spec, ":")
 	kind := parts[0]
 	arg := func(i int) (string, error) {
 		if i >= len(parts) || parts[i] == "" {
@@ -322,6 +323,20 @@ func ScheduleByName(spec string, lr float64) (Schedule, error) {
 			}
 		}
 		return Cosine(n, m), nil
+	case "linear":
+		a, err := num(1)
+		if err != nil {
+			return nil, err
+		}
+		b, err := num(2)
+		if err != nil {
+			return nil, err
+		}
+		n, err := count(3)
+		if err != nil {
+			return nil, err
+		}
+		return Linear(a, b, n), nil
 	case "warmup":
 		n, err := count(1)
 		if err != nil {
@@ -329,7 +344,7 @@ func ScheduleByName(spec string, lr float64) (Schedule, error) {
 		}
 		rest := "constant"
 		if len(parts) > 2 {
-			rest = parts[2]
+			rest = strings.Join(parts[2:], ":")
 		}
 		after, err := ScheduleByName(rest, lr)
 		if err != nil {
@@ -337,5 +352,5 @@ func ScheduleByName(spec string, lr float64) (Schedule, error) {
 		}
 		return Warmup(n, 1/float64(n), after), nil
 	}
-	return nil, fmt.Errorf("unknown schedule %q; want constant, step:N:GAMMA, multistep:A,B:GAMMA, harmonic:N, bottou:LAMBDA, exponential:GAMMA, cosine:N[:MIN] or warmup:N:SPEC", spec)
+	return nil, fmt.Errorf("unknown schedule %q; want constant, step:N:GAMMA, multistep:A,B:GAMMA, harmonic:N, bottou:LAMBDA, exponential:GAMMA, cosine:N[:MIN], linear:A:B:N or warmup:N:SPEC", spec)
 }
