@@ -118,3 +118,37 @@ func (p *Params[T]) CheckFinite() error {
 	}
 	return nil
 }
+
+// Ranges returns the ranges [lo, hi) of the flat vectors held by the
+// parameters for which keep returns true, merging neighbours: the parameter
+// groups of an optimizer (optim.Groups), such as "weights" and "biases and
+// normalization scales".
+func (p *Params[T]) Ranges(keep func(*Parameter[T]) bool) [][2]int {
+	var r [][2]int
+	for i, q := range p.List {
+		if !keep(q) {
+			continue
+		}
+		lo, hi := p.Offsets[i], p.Offsets[i+1]
+		if n := len(r); n > 0 && r[n-1][1] == lo {
+			r[n-1][1] = hi
+			continue
+		}
+		r = append(r, [2]int{lo, hi})
+	}
+	return r
+}
+
+// NoDecayMask returns, for each flat index, whether its parameter is marked
+// NoDecay (the mask of optim.Hyper.NoDecay).
+func (p *Params[T]) NoDecayMask() []bool {
+	m := make([]bool, len(p.Data))
+	for i, q := range p.List {
+		if q.NoDecay {
+			for j := p.Offsets[i]; j < p.Offsets[i+1]; j++ {
+				m[j] = true
+			}
+		}
+	}
+	return m
+}

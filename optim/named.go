@@ -101,41 +101,47 @@ func unknown(name string) error {
 	return fmt.Errorf("unknown optimizer %q; want one of %s", name, strings.Join(names, ", "))
 }
 
-// Validate reports the first hyperparameter outside its valid range, naming
-// it and the range.
+// HyperError reports a hyperparameter outside its valid range. Field is the
+// command-line name of the hyperparameter (lr, momentum, dampening, beta1,
+// beta2, eps, decay, weight-decay, lr-decay, initial-accumulator,
+// momentum-decay, clip-norm, clip-value).
+type HyperError struct {
+	Field string
+	Value float64
+	Want  string
+}
+
+func (e *HyperError) Error() string { return fmt.Sprintf("%s %v: want %s", e.Field, e.Value, e.Want) }
+
+// Validate reports the first hyperparameter outside its valid range as a
+// *HyperError naming it and the range.
 func (h Hyper) Validate() error {
-	bad := func(name string, v float64, want string) error {
-		return fmt.Errorf("%s %v: want %s", name, v, want)
-	}
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	unit := func(v float64) bool { return v >= 0 && v < 1 }
-	switch {
-	case !(h.LR > 0) || !finite(h.LR):
-		return bad("learning rate", h.LR, "a positive finite number")
-	case !unit(h.Momentum):
-		return bad("momentum", h.Momentum, "a number in [0, 1)")
-	case !(h.Dampening >= 0 && h.Dampening <= 1):
-		return bad("dampening", h.Dampening, "a number in [0, 1]")
-	case !unit(h.B1):
-		return bad("beta1", h.B1, "a number in [0, 1)")
-	case !unit(h.B2):
-		return bad("beta2", h.B2, "a number in [0, 1)")
-	case !(h.Eps > 0) || !finite(h.Eps):
-		return bad("eps", h.Eps, "a positive finite number")
-	case !unit(h.Decay):
-		return bad("decay", h.Decay, "a number in [0, 1)")
-	case !(h.WeightDecay >= 0) || !finite(h.WeightDecay):
-		return bad("weight decay", h.WeightDecay, "a finite number ≥ 0")
-	case !(h.LRDecay >= 0) || !finite(h.LRDecay):
-		return bad("lr decay", h.LRDecay, "a finite number ≥ 0")
-	case !(h.InitialAccumulator >= 0):
-		return bad("initial accumulator", h.InitialAccumulator, "a number ≥ 0")
-	case !(h.MomentumDecay >= 0):
-		return bad("momentum decay", h.MomentumDecay, "a number ≥ 0")
-	case !(h.ClipNorm >= 0):
-		return bad("clip norm", h.ClipNorm, "a number ≥ 0 (0: no clipping)")
-	case !(h.ClipValue >= 0):
-		return bad("clip value", h.ClipValue, "a number ≥ 0 (0: no clipping)")
+	checks := []struct {
+		field string
+		v     float64
+		ok    bool
+		want  string
+	}{
+		{"lr", h.LR, h.LR > 0 && finite(h.LR), "a positive finite number"},
+		{"momentum", h.Momentum, unit(h.Momentum), "a number in [0, 1)"},
+		{"dampening", h.Dampening, h.Dampening >= 0 && h.Dampening <= 1, "a number in [0, 1]"},
+		{"beta1", h.B1, unit(h.B1), "a number in [0, 1)"},
+		{"beta2", h.B2, unit(h.B2), "a number in [0, 1)"},
+		{"eps", h.Eps, h.Eps > 0 && finite(h.Eps), "a positive finite number"},
+		{"decay", h.Decay, unit(h.Decay), "a number in [0, 1)"},
+		{"weight-decay", h.WeightDecay, h.WeightDecay >= 0 && finite(h.WeightDecay), "a finite number ≥ 0"},
+		{"lr-decay", h.LRDecay, h.LRDecay >= 0 && finite(h.LRDecay), "a finite number ≥ 0"},
+		{"initial-accumulator", h.InitialAccumulator, h.InitialAccumulator >= 0 && finite(h.InitialAccumulator), "a finite number ≥ 0"},
+		{"momentum-decay", h.MomentumDecay, h.MomentumDecay >= 0 && finite(h.MomentumDecay), "a finite number ≥ 0"},
+		{"clip-norm", h.ClipNorm, h.ClipNorm >= 0 && finite(h.ClipNorm), "a finite number ≥ 0 (0: no clipping)"},
+		{"clip-value", h.ClipValue, h.ClipValue >= 0 && finite(h.ClipValue), "a finite number ≥ 0 (0: no clipping)"},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			return &HyperError{Field: c.field, Value: c.v, Want: c.want}
+		}
 	}
 	return nil
 }

@@ -1,7 +1,9 @@
 package optim
 
 import (
+	"errors"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -39,5 +41,38 @@ func TestNewSGDRejectsBadRates(t *testing.T) {
 		if _, err := NewSGD[float32](lr); err == nil {
 			t.Errorf("NewSGD(%v) accepted", lr)
 		}
+	}
+}
+
+func TestValidateNamesTheField(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(*Hyper)
+		field string
+	}{
+		{"negative rate", func(h *Hyper) { h.LR = -1 }, "lr"},
+		{"beta1 one", func(h *Hyper) { h.B1 = 1 }, "beta1"},
+		{"beta2 negative", func(h *Hyper) { h.B2 = -0.1 }, "beta2"},
+		{"eps zero", func(h *Hyper) { h.Eps = 0 }, "eps"},
+		{"momentum one", func(h *Hyper) { h.Momentum = 1 }, "momentum"},
+		{"decay NaN", func(h *Hyper) { h.Decay = math.NaN() }, "decay"},
+		{"weight decay negative", func(h *Hyper) { h.WeightDecay = -1 }, "weight-decay"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h, _ := Defaults("adam")
+			tc.edit(&h)
+			err := h.Validate()
+			var he *HyperError
+			if !errors.As(err, &he) || he.Field != tc.field {
+				t.Fatalf("Validate() = %v, want a HyperError for %s", err, tc.field)
+			}
+			if _, err := New[float64]("adam", h); err == nil {
+				t.Fatal("New accepted the bad hyperparameter")
+			}
+		})
+	}
+	if _, err := New[float64]("adamm", Hyper{LR: 1}); err == nil || !strings.Contains(err.Error(), "adamw") {
+		t.Fatalf("unknown optimizer error %v should list the valid names", err)
 	}
 }

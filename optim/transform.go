@@ -89,13 +89,25 @@ type Chained[T Float] struct {
 	n    int // parameters the state is allocated for; -1 before the first step
 	t    int // steps taken
 	lr   *ScaleByLearningRate[T]
+
+	// The step in progress, for blocks, which is created once so that
+	// parallel loops over it allocate nothing.
+	w, g   []T
+	blocks func(lo, hi int)
+	plan   []block // the blocks of the flat vectors this optimizer updates
+	ranges [][2]int
 }
+
+// block is a run of at most blockSize parameters: w[at:at+n], whose state
+// starts at off.
+type block struct{ at, off, n int }
 
 // NewChained returns an optimizer applying tr. State is allocated on the
 // first Step.
 func NewChained[T Float](name string, tr Transform[T]) *Chained[T] {
 	o := &Chained[T]{Name: name, tr: tr, n: -1}
 	o.lr = findLR(tr)
+	o.blocks = o.runBlocks
 	return o
 }
 
@@ -145,28 +157,106 @@ func (o *Chained[T]) Step(w, g []T) {
 	if len(w) != len(g) {
 		panic(fmt.Sprintf("optim.%s: %d parameters, %d gradients", o.Name, len(w), len(g)))
 	}
-	if o.n != len(w) {
-		if o.n >= 0 {
-			panic(fmt.Sprintf("optim.%s: state is for %d parameters, got %d", o.Name, o.n, len(w)))
+	if o.plan == nil {
+		o.setRanges([][2]int{{0, len(w)}})
+	}
+	o.step(w, g)
+}
+
+// StepRanges applies one update to the parameters w[lo:hi] of the given
+// ranges only, from the gradient g (same length as w); the optimizer's state
+// covers the ranges end to end. It is how Groups gives each parameter group
+// its own optimizer. The ranges must be the same at every step.
+func (o *Chained[T]) StepRanges(w, g []T, ranges [][2]int) {
+	if len(w) != len(g) {
+		panic(fmt.Sprintf("optim.%s: %d parameters, %d gradients", o.Name, len(w), len(g)))
+	}
+	if o.plan == nil {
+		o.setRanges(ranges)
+	} else if !sameRanges(o.ranges, ranges) {
+		panic(fmt.Sprintf("optim.%s: parameter ranges changed from %v to %v", o.Name, o.ranges, ranges))
+	}
+	o.step(w, g)
+}
+
+func sameRanges(a, b [][2]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
 		}
-		o.tr.Init(len(w))
-		o.n = len(w)
+	}
+	return true
+}
+
+// setRanges plans the blocks for the given ranges and allocates the state.
+func (o *Chained[T]) setRanges(ranges [][2]int) {
+	n := 0
+	o.plan = o.plan[:0]
+	for _, r := range ranges {
+		if r[0] < 0 || r[1] < r[0] {
+			panic(fmt.Sprintf("optim.%s: bad parameter range %v", o.Name, r))
+		}
+		for at := r[0]; at < r[1]; at += blockSize {
+			l := min(blockSize, r[1]-at)
+			o.plan = append(o.plan, block{at: at, off: n, n: l})
+			n += l
+		}
+	}
+	o.ranges = append([][2]int(nil), ranges...)
+	if o.n != n {
+		if o.n >= 0 {
+			panic(fmt.Sprintf("optim.%s: state is for %d parameters, got %d", o.Name, o.n, n))
+		}
+		o.tr.Init(n)
+		o.n = n
+	}
+}
+
+func (o *Chained[T]) step(w, g []T) {
+	if last := o.ranges[len(o.ranges)-1][1]; last > len(w) {
+		panic(fmt.Sprintf("optim.%s: parameter range ends at %d, vector has %d", o.Name, last, len(w)))
 	}
 	o.t++
-	t := o.t
 	if p, ok := o.tr.(Preparer[T]); ok {
-		p.Prepare(g, w, t)
+		p.Prepare(g, w, o.t)
 	}
-	blocks := (len(w) + blockSize - 1) / blockSize
-	parallel.For(blocks, 64, func(lo, hi int) {
-		for b := lo; b < hi; b++ {
-			off := b * blockSize
-			end := min(off+blockSize, len(w))
-			u, ww := g[off:end], w[off:end]
-			o.tr.Update(u, ww, off, t)
-			for i := range ww {
-				ww[i] += u[i]
-			}
+	o.w, o.g = w, g
+	parallel.For(len(o.plan), 64, o.blocks)
+	o.w, o.g = nil, nil
+}
+
+// runBlocks runs the chain on blocks [lo, hi) of the step in progress and
+// adds the updates to the parameters while the block is in cache.
+func (o *Chained[T]) runBlocks(lo, hi int) {
+	w, g, t := o.w, o.g, o.t
+	for _, b := range o.plan[lo:hi] {
+		u, ww := g[b.at:b.at+b.n], w[b.at:b.at+b.n]
+		o.tr.Update(u, ww, b.off, t)
+		for i := range ww {
+			ww[i] += u[i]
 		}
-	})
+	}
+}
+
+// Group is a set of parameters, given as ranges of the flat vector, with
+// the optimizer that updates them.
+type Group[T Float] struct {
+	Ranges    [][2]int
+	Optimizer *Chained[T]
+}
+
+// Groups gives each parameter group its own optimizer and hyperparameters,
+// like torch.optim's parameter groups or Optax's multi_transform: for
+// instance AdamW with weight decay on weights and without on biases and
+// normalization scales. Parameters in no group are left alone.
+type Groups[T Float] []Group[T]
+
+// Step updates every group from the gradient g.
+func (gs Groups[T]) Step(w, g []T) {
+	for _, gr := range gs {
+		gr.Optimizer.StepRanges(w, g, gr.Ranges)
+	}
 }

@@ -22,3 +22,35 @@ func TestForCoversEveryIndexOnce(t *testing.T) {
 		}
 	}
 }
+
+type summer struct {
+	xs  []float64
+	out []float64
+}
+
+func (s *summer) body(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		s.out[i] = 2 * s.xs[i]
+	}
+}
+
+func TestForDoesNotAllocate(t *testing.T) {
+	s := &summer{xs: make([]float64, 1<<16), out: make([]float64, 1<<16)}
+	body := s.body
+	For(len(s.xs), 1024, body) // start the workers
+	if a := testing.AllocsPerRun(100, func() { For(len(s.xs), 1024, body) }); a != 0 {
+		t.Fatalf("For allocated %v times per call", a)
+	}
+}
+
+func TestNestedForCompletes(t *testing.T) {
+	var total atomic.Int64
+	For(8, 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			For(1000, 10, func(a, b int) { total.Add(int64(b - a)) })
+		}
+	})
+	if total.Load() != 8000 {
+		t.Fatalf("total %d, want 8000", total.Load())
+	}
+}
