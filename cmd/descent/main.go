@@ -3,7 +3,8 @@
 //
 // Usage:
 //
-//	descent train [flags]    train a model on MNIST and report each epoch
+//	descent train [flags]      train a model on MNIST and report each epoch
+//	descent optimize [flags]   run an optimizer on a 2-D surface, print its trajectory
 //
 // Run "descent COMMAND -h" for a command's flags. Usage errors exit with
 // status 2, failures with status 1.
@@ -36,6 +37,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"train", "train a model on MNIST and report each epoch", runTrain},
+		{"optimize", "run an optimizer on a 2-D test surface and print its trajectory", runOptimize},
 	}
 }
 
