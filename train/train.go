@@ -59,6 +59,10 @@ type Trainer[T Float] struct {
 	// OnBatch, if set, is called after every step with the epoch (from 1),
 	// the batches done and the batches per epoch.
 	OnBatch func(epoch, done, total int)
+	// OnStep, if set, is called after every step with the number of
+	// training examples seen so far and the batch's data loss (measured
+	// before the step).
+	OnStep func(examples int, loss float64)
 	// OnEpoch, if set, is called with each epoch's statistics.
 	OnEpoch func(EpochStats)
 }
@@ -80,6 +84,7 @@ func (t *Trainer[T]) Fit(ctx context.Context, trainSet, testSet data.Dataset) ([
 	var in batchInput[T]
 	var stats []EpochStats
 	var trained time.Duration
+	var examples int
 	params := t.Objective.Params
 	for epoch := 1; epoch <= t.Epochs; epoch++ {
 		nn.SetTraining(t.Objective.Model, true)
@@ -99,7 +104,11 @@ func (t *Trainer[T]) Fit(ctx context.Context, trainSet, testSet data.Dataset) ([
 			t.Optimizer.Step(params.Data, params.Grad)
 			sum += loss * float64(b.Size)
 			seen += b.Size
+			examples += b.Size
 			steps++
+			if t.OnStep != nil {
+				t.OnStep(examples, loss)
+			}
 			if t.OnBatch != nil {
 				t.OnBatch(epoch, steps, total)
 			}

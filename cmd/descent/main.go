@@ -4,6 +4,7 @@
 // Usage:
 //
 //	descent train [flags]      train a model on MNIST and report each epoch
+//	descent compare [flags]    train one model with several optimizers, plot the losses
 //	descent optimize [flags]   run an optimizer on a 2-D surface, print its trajectory
 //
 // Run "descent COMMAND -h" for a command's flags. Usage errors exit with
@@ -37,6 +38,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"train", "train a model on MNIST and report each epoch", runTrain},
+		{"compare", "train one model with several optimizers and plot their training loss", runCompare},
 		{"optimize", "run an optimizer on a 2-D test surface and print its trajectory", runOptimize},
 	}
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"errors"
 	"flag"
+	"strconv"
 	"strings"
 
+	"github.com/descent-ml/descent/nn"
 	"github.com/descent-ml/descent/optim"
 )
 
@@ -16,7 +18,7 @@ type optFlags struct {
 	clipNorm, clipValue                                   float64
 	schedule                                              string
 	centered, amsgrad, epsInside, lectureAdadelta         bool
-	decoupled                                             bool
+	decoupled, noDecayBias                                bool
 	fs                                                    *flag.FlagSet
 }
 
@@ -32,9 +34,10 @@ func (f *optFlags) register(fs *flag.FlagSet, defaultName string) {
 	fs.Float64Var(&f.decay, "decay", 0, "ρ, decay of RMSProp's (default 0.99) and Adadelta's (default 0.9) running averages")
 	fs.Float64Var(&f.wd, "weight-decay", 0, "weight decay λ: L2 in the gradient; decoupled for adamw (default 0.01) and lion")
 	fs.BoolVar(&f.decoupled, "decoupled", false, "apply --weight-decay as decoupled decay (AdamW-style) for any optimizer")
+	fs.BoolVar(&f.noDecayBias, "no-decay-bias", false, "exempt biases and normalization scales from --weight-decay (a second parameter group)")
 	fs.Float64Var(&f.clipNorm, "clip-norm", 0, "clip the gradient to this global L2 norm (0: off)")
 	fs.Float64Var(&f.clipValue, "clip-value", 0, "clip each gradient component to ±this (0: off)")
-	fs.StringVar(&f.schedule, "schedule", "constant", "learning-rate schedule over steps: constant, step:N:GAMMA, multistep:A,B:GAMMA, harmonic:N, bottou:LAMBDA, exponential:GAMMA, cosine:N[:MIN], linear:A:B:N, warmup:N:SPEC")
+	fs.StringVar(&f.schedule, "schedule", "constant", "learning-rate schedule over steps (in train and compare, N`ep` counts epochs): constant, step:N:GAMMA, multistep:A,B:GAMMA, harmonic:N, bottou:LAMBDA, exponential:GAMMA, cosine:N[:MIN], linear:A:B:N, warmup:N:SPEC")
 	fs.BoolVar(&f.centered, "centered", false, "centered RMSProp")
 	fs.BoolVar(&f.amsgrad, "amsgrad", false, "AMSGrad variant of adam and adamw")
 	fs.BoolVar(&f.epsInside, "eps-inside", false, "put ε inside the square root, as the lecture's Adagrad, RMSProp and Adam slides do (PyTorch adds it outside)")
@@ -96,4 +99,45 @@ func (f *optFlags) hyper(defaults *optim.Hyper) (optim.Hyper, error) {
 		h.Schedule = s
 	}
 	return h, nil
+}
+
+// build returns the optimizer for a model's packed parameters. Schedule
+// arguments written with the suffix "ep" count epochs of stepsPerEpoch
+// steps (step:2ep:0.1 is the lecture's "decrease tenfold every 2 epochs").
+// Plain SGD without --lr uses train's defaultSGDRate.
+func (f *optFlags) build(params *nn.Params[float32], stepsPerEpoch int) (optim.Optimizer[float32], optim.Hyper, error) {
+	defaults, err := optim.Defaults(f.name)
+	if err != nil {
+		return nil, defaults, usagef("--optimizer: %v", err)
+	}
+	if f.name == "sgd" {
+		defaults.LR = defaultSGDRate
+	}
+	spec := f.schedule
+	f.schedule = epochsToSteps(spec, stepsPerEpoch)
+	h, err := f.hyper(&defaults)
+	f.schedule = spec
+	if err != nil {
+		return nil, h, err
+	}
+	if f.noDecayBias {
+		h.NoDecay = params.NoDecayMask()
+	}
+	o, err := optim.New[float32](f.name, h)
+	if err != nil {
+		return nil, h, usageError{err}
+	}
+	return o, h, nil
+}
+
+// epochsToSteps rewrites the numbers of a schedule specification that end
+// in "ep" (epochs) into steps.
+func epochsToSteps(spec string, stepsPerEpoch int) string {
+	fields := strings.FieldsFunc(spec, func(r rune) bool { return r == ':' || r == ',' })
+	for _, fl := range fields {
+		if n, err := strconv.Atoi(strings.TrimSuffix(fl, "ep")); err == nil && strings.HasSuffix(fl, "ep") {
+			spec = strings.Replace(spec, fl, strconv.Itoa(n*stepsPerEpoch), 1)
+		}
+	}
+	return spec
 }
