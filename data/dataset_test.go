@@ -2,6 +2,7 @@ package data
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -151,5 +152,32 @@ func TestSubsetSplitPanics(t *testing.T) {
 			}()
 			f()
 		})
+	}
+}
+
+func TestStandardize(t *testing.T) {
+	train, _ := NewDense([]float32{0, 2, 4, 6}, []int{0, 1}, []int{2}, 2)
+	test, _ := NewDense([]float32{3, 3}, []int{0}, []int{2}, 2)
+	mean, std, err := Standardize(train, test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mean != 3 || math.Abs(std-math.Sqrt(5)) > 1e-12 {
+		t.Fatalf("mean %v std %v, want 3 and √5", mean, std)
+	}
+	var s, ss float64
+	for _, v := range train.X {
+		s += float64(v)
+		ss += float64(v) * float64(v)
+	}
+	if math.Abs(s) > 1e-6 || math.Abs(ss/4-1) > 1e-6 {
+		t.Fatalf("standardized train has mean %v and mean square %v", s/4, ss/4)
+	}
+	if test.X[0] != 0 || test.X[1] != 0 {
+		t.Fatalf("test set not scaled with the training statistics: %v", test.X)
+	}
+	flat, _ := NewDense([]float32{1, 1}, []int{0}, []int{2}, 1)
+	if _, _, err := Standardize(flat); err == nil {
+		t.Fatal("constant features accepted")
 	}
 }
