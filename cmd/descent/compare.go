@@ -57,6 +57,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		epochs, batch, every        int
 		l2                          float64
 		seed                        uint64
+		standardize                 bool
 	)
 	fs.StringVar(&list, "optimizers", defaultCompare, "optimizers to compare, comma-separated; NAME=LR sets a rate (e.g. adam=0.003)")
 	fs.StringVar(&dataset, "dataset", "mnist", "data set: mnist or fashion-mnist")
@@ -66,6 +67,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&every, "every", 20, "record the mean training loss every this many steps")
 	fs.Float64Var(&l2, "l2", 0, "λ of the regularizer λ‖w‖²")
 	fs.Uint64Var(&seed, "seed", 1, "seed of the initial weights and the batch order, shared by all optimizers")
+	fs.BoolVar(&standardize, "standardize", true, "scale the inputs to mean 0 and variance 1 with the training set's statistics")
 	fs.StringVar(&out, "out", "compare-out", "folder for compare.png, compare.svg and compare.json")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: descent compare [flags]\n\nTrains one model with several optimizers from the same initial weights and the\nsame batch order, prints a table and draws training loss against examples seen.\n\nflags:")
@@ -96,7 +98,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	trainSet, testSet, err := loadDataset(dataset, dataDir)
+	trainSet, testSet, err := loadDataset(dataset, dataDir, standardize)
 	if err != nil {
 		return err
 	}

@@ -121,3 +121,19 @@ func writeTinyIDX(t *testing.T, dir string, nTrain, nTest int) {
 		write(s.prefix+"-labels-idx1-ubyte", 0x00000801, []int{s.n}, lab)
 	}
 }
+
+func TestReadmeExampleIsTheExamplesProgram(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := os.ReadFile("../../examples/mnist/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := strings.Index(string(readme), "```go\n")
+	end := strings.Index(string(readme)[start+6:], "```\n")
+	if start < 0 || end < 0 || string(readme)[start+6:start+6+end] != string(prog) {
+		t.Fatal("the Go example in README.md differs from examples/mnist/main.go; copy one onto the other")
+	}
+}

@@ -101,11 +101,12 @@ func (f *optFlags) hyper(defaults *optim.Hyper) (optim.Hyper, error) {
 	return h, nil
 }
 
-// build returns the optimizer for a model's packed parameters. Schedule
-// arguments written with the suffix "ep" count epochs of stepsPerEpoch
-// steps (step:2ep:0.1 is the lecture's "decrease tenfold every 2 epochs").
-// Plain SGD without --lr uses train's defaultSGDRate.
-func (f *optFlags) build(params *nn.Params[float32], stepsPerEpoch int) (optim.Optimizer[float32], optim.Hyper, error) {
+// build returns the optimizer for a model's packed parameters, for a run of
+// epochs epochs of stepsPerEpoch steps. Schedule arguments written with the
+// suffix "ep" count epochs (step:2ep:0.1 is the lecture's "decrease tenfold
+// every 2 epochs"), and "cosine" alone anneals over the whole run. Plain SGD
+// without --lr uses train's defaultSGDRate.
+func (f *optFlags) build(params *nn.Params[float32], stepsPerEpoch, epochs int) (optim.Optimizer[float32], optim.Hyper, error) {
 	defaults, err := optim.Defaults(f.name)
 	if err != nil {
 		return nil, defaults, usagef("--optimizer: %v", err)
@@ -115,6 +116,9 @@ func (f *optFlags) build(params *nn.Params[float32], stepsPerEpoch int) (optim.O
 	}
 	spec := f.schedule
 	f.schedule = epochsToSteps(spec, stepsPerEpoch)
+	if f.schedule == "cosine" {
+		f.schedule = "cosine:" + strconv.Itoa(stepsPerEpoch*epochs)
+	}
 	h, err := f.hyper(&defaults)
 	f.schedule = spec
 	if err != nil {

@@ -28,6 +28,7 @@ type trainFlags struct {
 	l2               float64
 	seed             uint64
 	json             bool
+	standardize      bool
 }
 
 // defaultSGDRate is train's rate for plain SGD when --lr is not given:
@@ -37,13 +38,16 @@ const defaultSGDRate = 0.1
 func (f *trainFlags) register(fs *flag.FlagSet) {
 	f.modelFlags.register(fs)
 	f.opt.register(fs, "sgd")
+	fs.Lookup("schedule").DefValue = "cosine"
+	f.opt.schedule = "cosine"
 	fs.StringVar(&f.dataset, "dataset", "mnist", "data set: mnist or fashion-mnist")
 	fs.IntVar(&f.epochs, "epochs", 5, "passes over the training set")
-	fs.IntVar(&f.batch, "batch", 64, "mini-batch size (1 for per-sample SGD)")
+	fs.IntVar(&f.batch, "batch", 32, "mini-batch size (1 for per-sample SGD)")
 	fs.Float64Var(&f.l2, "l2", 0, "λ of the regularizer λ‖w‖² in the objective")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the initial weights and the batch order")
 	fs.StringVar(&f.dataDir, "data-dir", "", "folder with the IDX files (default: $"+data.EnvDataDir+", then the GoMNIST module)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per epoch on stdout")
+	fs.BoolVar(&f.standardize, "standardize", true, "scale the inputs to mean 0 and variance 1 with the training set's statistics (as torchvision's Normalize)")
 }
 
 // validate checks the flag values, returning a usage error that names the
@@ -73,7 +77,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := f.validate(); err != nil {
 		return err
 	}
-	trainSet, testSet, err := loadDataset(f.dataset, f.dataDir)
+	trainSet, testSet, err := loadDataset(f.dataset, f.dataDir, f.standardize)
 	if err != nil {
 		return err
 	}
@@ -85,7 +89,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	params := nn.NewParams[float32](model)
 	stepsPerEpoch := (trainSet.Len() + f.batch - 1) / f.batch
-	opt, h, err := f.opt.build(params, stepsPerEpoch)
+	opt, h, err := f.opt.build(params, stepsPerEpoch, f.epochs)
 	if err != nil {
 		return err
 	}
@@ -116,8 +120,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return err
 }
 
-// loadDataset finds and reads the named data set.
-func loadDataset(name, dir string) (trainSet, testSet data.Dataset, err error) {
+// loadDataset finds and reads the named data set; with standardize, the
+// features are scaled with the training set's mean and standard deviation.
+func loadDataset(name, dir string, standardize bool) (trainSet, testSet data.Dataset, err error) {
 	var tr, te *data.Dense
 	switch name {
 	case "fashion-mnist":
@@ -137,6 +142,11 @@ func loadDataset(name, dir string) (trainSet, testSet data.Dataset, err error) {
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if standardize {
+		if _, _, err := data.Standardize(tr, te); err != nil {
+			return nil, nil, err
+		}
 	}
 	return tr, te, nil
 }

@@ -20,6 +20,9 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
+	if _, _, err := data.Standardize(trainSet, testSet); err != nil { // mean 0, variance 1
+		panic(err)
+	}
 	rng := rand.New(rand.NewPCG(1, 2)) // every random choice comes from an explicit seed
 	model := nn.MLP(rng, []int{784, 256, 256, 10}, nn.ReLU[float32], nn.HeNormal[float32])
 	params := nn.NewParams[float32](model) // all weights in one flat vector, gradients in another
