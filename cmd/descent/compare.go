@@ -30,7 +30,7 @@ import (
 var compareRates = map[string]float64{
 	"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01, "rmsprop": 1e-3,
 	"adam": 1e-3, "adamw": 1e-3, "amsgrad": 1e-3, "adamax": 2e-3, "nadam": 2e-3,
-	"radam": 1e-3, "adadelta": 1.0, "lion": 1e-4,
+	"radam": 1e-3, "adadelta": 1.0, "lion": 1e-4, "pathsgd": defaultPathSGDRate,
 }
 
 const defaultCompare = "sgd,momentum,nesterov,adagrad,rmsprop,adam,adadelta"
@@ -114,11 +114,17 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		r := &runs[i]
 		copy(params.Data, initial)
 		nn.SetTraining(model, true)
-		h, _ := optim.Defaults(r.Optimizer)
-		h.LR = r.LR
-		opt, err := optim.New[float32](r.Optimizer, h)
-		if err != nil {
-			return usagef("--optimizers: %v", err)
+		var opt optim.Optimizer[float32]
+		if r.Optimizer == "pathsgd" {
+			if opt, err = newPathSGD(model, params, r.LR); err != nil {
+				return err
+			}
+		} else {
+			h, _ := optim.Defaults(r.Optimizer)
+			h.LR = r.LR
+			if opt, err = optim.New[float32](r.Optimizer, h); err != nil {
+				return usagef("--optimizers: %v", err)
+			}
 		}
 		bar := newProgress(stderr, epochs)
 		bar.label = r.Optimizer
@@ -182,7 +188,7 @@ func parseOptimizerList(s string) ([]compareRun, error) {
 	seen := map[string]bool{}
 	for _, item := range strings.Split(s, ",") {
 		name, rate, hasRate := strings.Cut(strings.TrimSpace(item), "=")
-		if _, err := optim.Defaults(name); err != nil {
+		if _, err := optim.Defaults(name); err != nil && name != "pathsgd" {
 			return nil, err
 		}
 		lr := compareRates[name]

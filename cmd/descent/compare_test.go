@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/descent-ml/descent/optim"
 )
 
 func TestCompareWritesTableAndFigures(t *testing.T) {
@@ -85,5 +87,20 @@ func TestCompareBadFlags(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr, tc.want)
 		}
+	}
+}
+
+func TestTrainWithEveryOptimizer(t *testing.T) {
+	dir := t.TempDir()
+	writeTinyIDX(t, dir, 64, 16)
+	for _, name := range append(optim.Names(), "pathsgd") {
+		code, stdout, stderr := runCLI(t, "train", "--data-dir", dir, "--optimizer", name, "--hidden", "8", "--epochs", "1", "--batch", "16", "--json")
+		if code != 0 || !strings.Contains(stdout, `"test_accuracy"`) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", name, code, stdout, stderr)
+		}
+	}
+	code, _, stderr := runCLI(t, "train", "--data-dir", dir, "--optimizer", "pathsgd", "--model", "logreg", "--epochs", "1", "--schedule", "step:1ep:0.5")
+	if code != 0 {
+		t.Errorf("pathsgd on logreg: %s", stderr)
 	}
 }

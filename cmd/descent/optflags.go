@@ -24,7 +24,7 @@ type optFlags struct {
 
 func (f *optFlags) register(fs *flag.FlagSet, defaultName string) {
 	f.fs = fs
-	fs.StringVar(&f.name, "optimizer", defaultName, "optimizer: "+strings.Join(optim.Names(), ", "))
+	fs.StringVar(&f.name, "optimizer", defaultName, "optimizer: "+strings.Join(optim.Names(), ", ")+" (and pathsgd for ReLU networks in train and compare)")
 	fs.Float64Var(&f.lr, "lr", 0, "learning rate α (default: the optimizer's)")
 	fs.Float64Var(&f.momentum, "momentum", 0, "momentum μ of momentum, nesterov, sgd and rmsprop (default: the optimizer's)")
 	fs.Float64Var(&f.dampening, "dampening", 0, "dampening of SGD momentum")
@@ -106,7 +106,15 @@ func (f *optFlags) hyper(defaults *optim.Hyper) (optim.Hyper, error) {
 // suffix "ep" count epochs (step:2ep:0.1 is the lecture's "decrease tenfold
 // every 2 epochs"), and "cosine" alone anneals over the whole run. Plain SGD
 // without --lr uses train's defaultSGDRate.
-func (f *optFlags) build(params *nn.Params[float32], stepsPerEpoch, epochs int) (optim.Optimizer[float32], optim.Hyper, error) {
+func (f *optFlags) build(model nn.Module[float32], params *nn.Params[float32], stepsPerEpoch, epochs int) (optim.Optimizer[float32], optim.Hyper, error) {
+	if f.name == "pathsgd" {
+		lr := defaultPathSGDRate
+		if f.set("lr") {
+			lr = f.lr
+		}
+		o, err := newPathSGD(model, params, lr)
+		return o, optim.Hyper{LR: lr}, err
+	}
 	defaults, err := optim.Defaults(f.name)
 	if err != nil {
 		return nil, defaults, usagef("--optimizer: %v", err)
@@ -132,6 +140,22 @@ func (f *optFlags) build(params *nn.Params[float32], stepsPerEpoch, epochs int) 
 		return nil, h, usageError{err}
 	}
 	return o, h, nil
+}
+
+// defaultPathSGDRate is the rate of Path-SGD on the MNIST networks.
+const defaultPathSGDRate = 0.03
+
+// newPathSGD returns Path-SGD for a ReLU network.
+func newPathSGD(model nn.Module[float32], params *nn.Params[float32], lr float64) (optim.Optimizer[float32], error) {
+	kappa, err := nn.PathScales(model, params)
+	if err != nil {
+		return nil, usagef("--optimizer pathsgd: %v", err)
+	}
+	o, err := optim.NewPathSGD(lr, kappa)
+	if err != nil {
+		return nil, usagef("--lr: %v", err)
+	}
+	return o, nil
 }
 
 // epochsToSteps rewrites the numbers of a schedule specification that end

@@ -89,7 +89,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	params := nn.NewParams[float32](model)
 	stepsPerEpoch := (trainSet.Len() + f.batch - 1) / f.batch
-	opt, h, err := f.opt.build(params, stepsPerEpoch, f.epochs)
+	opt, h, err := f.opt.build(model, params, stepsPerEpoch, f.epochs)
 	if err != nil {
 		return err
 	}
