@@ -2,6 +2,7 @@ package optim
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/descent-ml/descent/internal/parallel"
 )
@@ -92,10 +93,11 @@ type Chained[T Float] struct {
 
 	// The step in progress, for blocks, which is created once so that
 	// parallel loops over it allocate nothing.
-	w, g   []T
-	blocks func(lo, hi int)
-	plan   []block // the blocks of the flat vectors this optimizer updates
-	ranges [][2]int
+	w, g    []T
+	blocks  func(lo, hi int)
+	plan    []block // the blocks of the flat vectors this optimizer updates
+	ranges  [][2]int
+	scratch sync.Pool // *[]T of blockSize: one update block per worker
 }
 
 // block is a run of at most blockSize parameters: w[at:at+n], whose state
@@ -108,6 +110,10 @@ func NewChained[T Float](name string, tr Transform[T]) *Chained[T] {
 	o := &Chained[T]{Name: name, tr: tr, n: -1}
 	o.lr = findLR(tr)
 	o.blocks = o.runBlocks
+	o.scratch.New = func() any {
+		b := make([]T, blockSize)
+		return &b
+	}
 	return o
 }
 
@@ -151,8 +157,8 @@ func (o *Chained[T]) SetLearningRate(lr float64) bool {
 // hyperparameters may be changed between steps.
 func (o *Chained[T]) Transform() Transform[T] { return o.tr }
 
-// Step applies one update to w from the gradient g. g is used as scratch and
-// holds the applied update u (w_new − w_old) afterwards.
+// Step applies one update to w from the gradient g, which it does not
+// modify.
 func (o *Chained[T]) Step(w, g []T) {
 	if len(w) != len(g) {
 		panic(fmt.Sprintf("optim.%s: %d parameters, %d gradients", o.Name, len(w), len(g)))
@@ -229,16 +235,22 @@ func (o *Chained[T]) step(w, g []T) {
 }
 
 // runBlocks runs the chain on blocks [lo, hi) of the step in progress and
-// adds the updates to the parameters while the block is in cache.
+// adds the updates to the parameters while the block is in cache. The
+// update is built in a block-sized scratch buffer, so the gradient is only
+// read: per step, memory sees one read of w, g and the state and one write
+// of w and the state.
 func (o *Chained[T]) runBlocks(lo, hi int) {
 	w, g, t := o.w, o.g, o.t
+	sp := o.scratch.Get().(*[]T)
 	for _, b := range o.plan[lo:hi] {
-		u, ww := g[b.at:b.at+b.n], w[b.at:b.at+b.n]
+		u, ww := (*sp)[:b.n], w[b.at:b.at+b.n]
+		copy(u, g[b.at:b.at+b.n])
 		o.tr.Update(u, ww, b.off, t)
 		for i := range ww {
 			ww[i] += u[i]
 		}
 	}
+	o.scratch.Put(sp)
 }
 
 // Group is a set of parameters, given as ranges of the flat vector, with
