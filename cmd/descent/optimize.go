@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,6 +33,7 @@ var surfaceRates = map[string]float64{
 // optimizeFlags are the flags of descent optimize.
 type optimizeFlags struct {
 	opt          optFlags
+	batch        batchFlags
 	function     string
 	kappa, theta float64
 	start        string
@@ -45,6 +47,8 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.SetOutput(stderr)
 	var f optimizeFlags
 	f.opt.register(fs, "sgd")
+	fs.Lookup("optimizer").Usage = "optimizer: " + methodList()
+	f.batch.register(fs)
 	fs.StringVar(&f.function, "function", "rosenbrock", "surface: "+strings.Join(surface.Names(), ", "))
 	fs.Float64Var(&f.kappa, "kappa", 10, "condition number κ of the quadratic")
 	fs.Float64Var(&f.theta, "theta", 0, "rotation of the quadratic, in radians")
@@ -81,9 +85,12 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if f.nesterovForm != "pytorch" && f.nesterovForm != "lecture" {
 		return usagef("--nesterov-form %q: want pytorch or lecture", f.nesterovForm)
 	}
+	if isBatchMethod(f.opt.name) {
+		return minimizeSurface(ctx, &f, s, start, stdout, stderr)
+	}
 	defaults, err := optim.Defaults(f.opt.name)
 	if err != nil {
-		return usagef("--optimizer: %v", err)
+		return usagef("--optimizer: %v; want one of %s", err, methodList())
 	}
 	defaults.LR = surfaceRates[f.opt.name]
 	defaults.WeightDecay = 0
@@ -113,6 +120,61 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		out.write(k, p[0], p[1], v, math.Hypot(g[0], g[1]))
 	}
 	return out.flush()
+}
+
+// minimizeSurface runs a full-batch method (gd, lbfgs, cg, newton,
+// newton-cg) on s with exact gradients and Hessians, printing an iteration
+// per line like the first-order methods' steps.
+func minimizeSurface(ctx context.Context, f *optimizeFlags, s surface.Surface, start [2]float64, stdout, stderr io.Writer) error {
+	lr := 0.0
+	if f.opt.set("lr") {
+		if !(f.opt.lr > 0) || !finite(f.opt.lr) {
+			return usagef("--lr %v: want a positive finite number", f.opt.lr)
+		}
+		lr = f.opt.lr
+	}
+	_, m, err := f.batch.method(f.opt.name, lr)
+	if err != nil {
+		return err
+	}
+	out := newTrajectoryWriter(stdout, f.format)
+	res, err := optim.Minimize[float64](surfaceFunc{s}, start[:], m, optim.Settings{MaxIter: max(f.steps, 0), GradTol: 1e-12},
+		func(iter int, x []float64, v, gnorm float64) bool {
+			out.write(iter, x[0], x[1], v, gnorm)
+			return ctx.Err() == nil
+		})
+	if ferr := out.flush(); ferr != nil {
+		return ferr
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err != nil {
+		if errors.Is(err, optim.ErrLineSearchFailed) && res.GradNorm < 1e-6 {
+			// Near the minimizer the decrease of f falls below its rounding.
+			fmt.Fprintf(stderr, "descent optimize: %s stopped at ‖∇f‖ = %.3g: %v\n", f.opt.name, res.GradNorm, err)
+			return nil
+		}
+		return err
+	}
+	fmt.Fprintf(stderr, "descent optimize: %s stopped after %d iterations (%s), %d evaluations\n", f.opt.name, res.Iterations, res.Reason, res.Evaluations)
+	return nil
+}
+
+// surfaceFunc adapts a surface to optim.Function with its exact Hessian.
+type surfaceFunc struct{ s surface.Surface }
+
+func (f surfaceFunc) Eval(x, grad []float64) (float64, error) {
+	p := [2]float64{x[0], x[1]}
+	g := f.s.Gradient(p)
+	grad[0], grad[1] = g[0], g[1]
+	return f.s.Value(p), nil
+}
+
+func (f surfaceFunc) Hessian(x, h []float64) error {
+	H := f.s.Hessian([2]float64{x[0], x[1]})
+	h[0], h[1], h[2], h[3] = H[0][0], H[0][1], H[1][0], H[1][1]
+	return nil
 }
 
 func (f *optimizeFlags) set(fs *flag.FlagSet, name string) bool {

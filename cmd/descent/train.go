@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/nn"
+	"github.com/descent-ml/descent/optim"
 	"github.com/descent-ml/descent/train"
 )
 
@@ -23,6 +25,10 @@ import (
 type trainFlags struct {
 	modelFlags
 	opt              optFlags
+	batchOpt         batchFlags
+	iterations       int
+	reuseBatch       int
+	evalEvery        int
 	dataset, dataDir string
 	epochs, batch    int
 	l2               float64
@@ -38,6 +44,11 @@ const defaultSGDRate = 0.1
 func (f *trainFlags) register(fs *flag.FlagSet) {
 	f.modelFlags.register(fs)
 	f.opt.register(fs, "sgd")
+	fs.Lookup("optimizer").Usage = "optimizer: " + methodList() + ", and pathsgd for ReLU networks"
+	f.batchOpt.register(fs)
+	fs.IntVar(&f.iterations, "iterations", 100, "iterations of the full-batch methods (gd, lbfgs, cg, newton, newton-cg)")
+	fs.IntVar(&f.reuseBatch, "reuse-batch", 1, "with a full-batch method and --batch: iterations each mini-batch is held for")
+	fs.IntVar(&f.evalEvery, "eval-every", 10, "with a full-batch method: evaluate on the test set every this many iterations")
 	fs.Lookup("schedule").DefValue = "cosine"
 	f.opt.schedule = "cosine"
 	fs.StringVar(&f.dataset, "dataset", "mnist", "data set: mnist or fashion-mnist")
@@ -62,6 +73,17 @@ func (f *trainFlags) validate() error {
 		return usagef("--batch %d: want at least 1", f.batch)
 	case !(f.l2 >= 0) || math.IsInf(f.l2, 0):
 		return usagef("--l2 %v: want a finite number ≥ 0", f.l2)
+	case f.iterations < 1:
+		return usagef("--iterations %d: want at least 1", f.iterations)
+	case f.reuseBatch < 1:
+		return usagef("--reuse-batch %d: want at least 1", f.reuseBatch)
+	case f.evalEvery < 0:
+		return usagef("--eval-every %d: want at least 0", f.evalEvery)
+	}
+	if isBatchMethod(f.opt.name) {
+		if _, _, err := f.batchOpt.method(f.opt.name, 0); err != nil {
+			return err
+		}
 	}
 	return f.modelFlags.validate()
 }
@@ -88,6 +110,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	params := nn.NewParams[float32](model)
+	obj := &nn.Objective[float32]{Model: model, Params: params, Loss: nn.SoftmaxCrossEntropy[float32]{}, Lambda: f.l2}
+	if isBatchMethod(f.opt.name) {
+		return f.trainBatch(ctx, fs, obj, trainSet, testSet, stdout, stderr)
+	}
 	stepsPerEpoch := (trainSet.Len() + f.batch - 1) / f.batch
 	opt, h, err := f.opt.build(model, params, stepsPerEpoch, f.epochs)
 	if err != nil {
@@ -100,7 +126,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	bars := newProgress(stderr, f.epochs)
 	tr := &train.Trainer[float32]{
-		Objective: &nn.Objective[float32]{Model: model, Params: params, Loss: nn.SoftmaxCrossEntropy[float32]{}, Lambda: f.l2},
+		Objective: obj,
 		Optimizer: opt,
 		Epochs:    f.epochs,
 		BatchSize: f.batch,
@@ -117,6 +143,64 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		},
 	}
 	_, err = tr.Fit(ctx, trainSet, testSet)
+	return err
+}
+
+// trainBatch trains with a full-batch method (gd, lbfgs, cg, newton,
+// newton-cg): on the whole training set, or on mini-batches of --batch
+// examples held for --reuse-batch iterations when --batch is given.
+func (f *trainFlags) trainBatch(ctx context.Context, fs *flag.FlagSet, obj *nn.Objective[float32], trainSet, testSet data.Dataset, stdout, stderr io.Writer) error {
+	batch := 0
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "batch" {
+			batch = f.batch
+		}
+	})
+	lr := 0.0
+	if f.opt.set("lr") {
+		if !(f.opt.lr > 0) || !finite(f.opt.lr) {
+			return usagef("--lr %v: want a positive finite number", f.opt.lr)
+		}
+		lr = f.opt.lr
+	}
+	m, _, err := f.batchOpt.method(f.opt.name, lr)
+	if err != nil {
+		return err
+	}
+	if !f.json {
+		what := "full batch"
+		if batch > 0 {
+			what = fmt.Sprintf("batches of %d held for %d iterations", batch, f.reuseBatch)
+		}
+		fmt.Fprintf(stdout, "descent: %s on %s (%d train, %d test), %d parameters, %s on the %s, %d iterations\n",
+			obj.Model, f.dataset, trainSet.Len(), testSet.Len(), obj.Params.Len(), f.opt.name, what, f.iterations)
+	}
+	bt := &train.BatchTrainer[float32]{
+		Objective: obj, Method: m,
+		Settings:  optim.Settings{MaxIter: f.iterations},
+		BatchSize: batch, ReuseBatch: f.reuseBatch, Seed: f.seed, EvalEvery: f.evalEvery,
+		OnIteration: func(s train.IterationStats) {
+			if f.json {
+				_ = json.NewEncoder(stdout).Encode(s)
+				return
+			}
+			line := fmt.Sprintf("iteration %d  objective %.6f  ‖∇E‖ %.3g  %d evaluations  %.1fs", s.Iteration, s.Objective, s.GradNorm, s.Evaluations, s.Seconds)
+			if s.Tested {
+				line += fmt.Sprintf("  test loss %.4f  test accuracy %.2f%%", s.TestLoss, 100*s.TestAccuracy)
+			}
+			fmt.Fprintln(stdout, line)
+		},
+	}
+	res, err := bt.Fit(ctx, trainSet, testSet)
+	if err != nil && errors.Is(err, optim.ErrLineSearchFailed) {
+		// In float32 near a minimizer the decrease of E falls below its
+		// rounding: report it, keep the result.
+		fmt.Fprintf(stderr, "descent train: %s stopped early: %v\n", f.opt.name, err)
+		return nil
+	}
+	if err == nil {
+		fmt.Fprintf(stderr, "descent train: %s stopped after %d iterations (%s)\n", f.opt.name, res.Iterations, res.Reason)
+	}
 	return err
 }
 
