@@ -54,7 +54,8 @@ func HeUniform[T Float](rng *rand.Rand, w []T, fanIn, fanOut int) {
 func Zeros[T Float](rng *rand.Rand, w []T, fanIn, fanOut int) { clear(w) }
 
 // InitByName returns the initializer called name: "xavier-uniform",
-// "xavier-normal", "he-normal", "he-uniform" or "zeros".
+// "xavier-normal", "he-normal", "he-uniform" or "zeros", or one of the
+// further names that InitNames lists.
 func InitByName[T Float](name string) (Init[T], bool) {
 	switch name {
 	case "xavier-uniform", "xavier", "glorot":
@@ -68,5 +69,5 @@ func InitByName[T Float](name string) (Init[T], bool) {
 	case "zeros":
 		return Zeros[T], true
 	}
-	return nil, false
+	return moreInitByName[T](name)
 }

@@ -1,0 +1,238 @@
+package autograd
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/descent-ml/descent/internal/parallel"
+)
+
+// PoolOptions are the hyper-parameters of 2-D max and average pooling, as
+// in torch.nn.MaxPool2d and torch.nn.AvgPool2d (with ceil_mode off). Pairs
+// are (height, width).
+type PoolOptions struct {
+	// Kernel is the window size.
+	Kernel [2]int
+	// Stride is the step between windows; zero entries mean the kernel
+	// size (PyTorch's default).
+	Stride [2]int
+	// Padding is added on both sides of each spatial dimension: −∞ for max
+	// pooling, zeros for average pooling. It must be at most half the
+	// kernel size.
+	Padding [2]int
+	// Dilation is the spacing between window taps (max pooling only); zero
+	// entries mean 1.
+	Dilation [2]int
+	// ExcludePad makes average pooling divide by the number of input
+	// elements in the window instead of the full window size
+	// (count_include_pad=False).
+	ExcludePad bool
+}
+
+func (o PoolOptions) withDefaults() PoolOptions {
+	for i := range 2 {
+		if o.Stride[i] == 0 {
+			o.Stride[i] = o.Kernel[i]
+		}
+		if o.Dilation[i] == 0 {
+			o.Dilation[i] = 1
+		}
+	}
+	return o
+}
+
+// checkPool validates a pooling call and returns its geometry.
+func checkPool[T Float](op string, x *Var[T], opts PoolOptions) convGeom {
+	o := opts.withDefaults()
+	xs := x.Value.Shape
+	if len(xs) != 4 {
+		panic(fmt.Sprintf("%s: input shape %v, want batch×channels×height×width (kernel %v)", op, xs, o.Kernel))
+	}
+	for i := range 2 {
+		if o.Kernel[i] < 1 || o.Stride[i] < 1 || o.Dilation[i] < 1 || o.Padding[i] < 0 {
+			panic(fmt.Sprintf("%s: kernel %v, stride %v, padding %v, dilation %v: want kernel, stride, dilation ≥ 1 and padding ≥ 0", op, o.Kernel, o.Stride, o.Padding, o.Dilation))
+		}
+		if 2*o.Padding[i] > o.Kernel[i] {
+			panic(fmt.Sprintf("%s: padding %v is more than half the kernel %v", op, o.Padding, o.Kernel))
+		}
+	}
+	g := convGeom{
+		n: xs[0], c: xs[1], h: xs[2], w: xs[3], o: xs[1],
+		kh: o.Kernel[0], kw: o.Kernel[1],
+		sh: o.Stride[0], sw: o.Stride[1],
+		ph: o.Padding[0], pw: o.Padding[1],
+		dh: o.Dilation[0], dw: o.Dilation[1],
+		groups: xs[1],
+	}
+	g.oh = ConvOutputSize(g.h, g.kh, g.sh, g.ph, g.dh)
+	g.ow = ConvOutputSize(g.w, g.kw, g.sw, g.pw, g.dw)
+	if g.oh < 1 || g.ow < 1 {
+		panic(fmt.Sprintf("%s: kernel %v (dilation %v) is larger than the padded input %d×%d (input shape %v, padding %v)",
+			op, o.Kernel, o.Dilation, g.h+2*g.ph, g.w+2*g.pw, xs, o.Padding))
+	}
+	return g
+}
+
+// MaxPool2D returns the maxima of x (batch×C×H×W) over the windows of
+// opts, one output plane per input plane:
+//
+//	y[n,c,i,j] = max_{p,q} x[n, c, i·s_h − pad_h + p·d_h, j·s_w − pad_w + q·d_w],
+//
+// padding counting as −∞. The gradient flows to the first maximum of each
+// window (ties go to the earlier element in row-major order, as in
+// PyTorch). The position of each maximum is recorded as a value of type T,
+// which is exact for planes of up to 2²⁴ elements in float32.
+func (tp *Tape[T]) MaxPool2D(x *Var[T], opts PoolOptions) *Var[T] {
+	g := checkPool("autograd.MaxPool2D", x, opts)
+	if g.h*g.w > 1<<24 {
+		panic(fmt.Sprintf("autograd.MaxPool2D: input planes of %d×%d elements are too large (input shape %v)", g.h, g.w, x.Value.Shape))
+	}
+	out := tp.newVar([]int{g.n, g.c, g.oh, g.ow}, x)
+	var arg []T
+	if out.requiresGrad {
+		arg = tp.scratch(out.Value.Shape).Data
+	}
+	hw, L := g.h*g.w, g.oh*g.ow
+	y := out.Value.Data
+	fast2x2 := g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1
+	parallel.For(g.n*g.c, max(1, (1<<14)/max(1, L*g.kh*g.kw)), func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			plane := x.Value.Data[u*hw : (u+1)*hw]
+			if fast2x2 {
+				maxPool2x2(y[u*L:(u+1)*L], arg, u*L, plane, g)
+				continue
+			}
+			for i := 0; i < g.oh; i++ {
+				for j := 0; j < g.ow; j++ {
+					best, at := T(math.Inf(-1)), -1
+					for p := 0; p < g.kh; p++ {
+						ih := i*g.sh - g.ph + p*g.dh
+						if ih < 0 || ih >= g.h {
+							continue
+						}
+						for q := 0; q < g.kw; q++ {
+							iw := j*g.sw - g.pw + q*g.dw
+							if iw < 0 || iw >= g.w {
+								continue
+							}
+							v := plane[ih*g.w+iw]
+							if v > best || at < 0 || v != v { // NaN propagates, as in PyTorch
+								best, at = v, ih*g.w+iw
+							}
+						}
+					}
+					y[u*L+i*g.ow+j] = best
+					if arg != nil {
+						arg[u*L+i*g.ow+j] = T(at)
+					}
+				}
+			}
+		}
+	})
+	tp.record(out, func() {
+		gx, dy := tp.grad(x).Data, out.Grad.Data
+		parallel.For(g.n*g.c, max(1, (1<<15)/max(1, L)), func(lo, hi int) {
+			for u := lo; u < hi; u++ {
+				plane := gx[u*hw : (u+1)*hw]
+				for k, a := range arg[u*L : (u+1)*L] {
+					plane[int(a)] += dy[u*L+k]
+				}
+			}
+		})
+	})
+	return out
+}
+
+// maxPool2x2 is MaxPool2D's loop for 2×2 windows with stride 2 and no
+// padding (the CNN's pooling): y is one output plane, plane the input plane,
+// and the positions of the maxima go to arg[off:] when arg is not nil.
+func maxPool2x2[T Float](y, arg []T, off int, plane []T, g convGeom) {
+	for i := 0; i < g.oh; i++ {
+		r0, r1 := plane[2*i*g.w:(2*i+1)*g.w], plane[(2*i+1)*g.w:(2*i+2)*g.w]
+		yr := y[i*g.ow : (i+1)*g.ow]
+		for j := range yr {
+			// The first maximum in row-major order, NaN winning as in the
+			// general loop.
+			best, at := r0[2*j], 2*i*g.w+2*j
+			if v := r0[2*j+1]; v > best || v != v {
+				best, at = v, 2*i*g.w+2*j+1
+			}
+			if v := r1[2*j]; v > best || v != v {
+				best, at = v, (2*i+1)*g.w+2*j
+			}
+			if v := r1[2*j+1]; v > best || v != v {
+				best, at = v, (2*i+1)*g.w+2*j+1
+			}
+			yr[j] = best
+			if arg != nil {
+				arg[off+i*g.ow+j] = T(at)
+			}
+		}
+	}
+}
+
+// AvgPool2D returns the means of x (batch×C×H×W) over the windows of opts:
+//
+//	y[n,c,i,j] = 1/D Σ_{p,q} x[n, c, i·s_h − pad_h + p, j·s_w − pad_w + q],
+//
+// zero padding included, with D = kh·kw, or, when opts.ExcludePad is set, D
+// the number of window elements inside the input. Dilation must be 1.
+func (tp *Tape[T]) AvgPool2D(x *Var[T], opts PoolOptions) *Var[T] {
+	g := checkPool("autograd.AvgPool2D", x, opts)
+	if g.dh != 1 || g.dw != 1 {
+		panic(fmt.Sprintf("autograd.AvgPool2D: dilation %v, want 1 (input shape %v)", opts.Dilation, x.Value.Shape))
+	}
+	out := tp.newVar([]int{g.n, g.c, g.oh, g.ow}, x)
+	hw, L := g.h*g.w, g.oh*g.ow
+	// window returns the clipped window of output (i, j) and its divisor.
+	window := func(i, j int) (h0, h1, w0, w1 int, div T) {
+		h0, w0 = i*g.sh-g.ph, j*g.sw-g.pw
+		h1, w1 = h0+g.kh, w0+g.kw
+		h0, w0 = max(h0, 0), max(w0, 0)
+		h1, w1 = min(h1, g.h), min(w1, g.w)
+		div = T(g.kh * g.kw)
+		if opts.ExcludePad {
+			div = T((h1 - h0) * (w1 - w0))
+		}
+		return h0, h1, w0, w1, div
+	}
+	y := out.Value.Data
+	parallel.For(g.n*g.c, max(1, (1<<14)/max(1, L*g.kh*g.kw)), func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			plane := x.Value.Data[u*hw : (u+1)*hw]
+			for i := 0; i < g.oh; i++ {
+				for j := 0; j < g.ow; j++ {
+					h0, h1, w0, w1, div := window(i, j)
+					var s T
+					for ih := h0; ih < h1; ih++ {
+						for _, v := range plane[ih*g.w+w0 : ih*g.w+w1] {
+							s += v
+						}
+					}
+					y[u*L+i*g.ow+j] = s / div
+				}
+			}
+		}
+	})
+	tp.record(out, func() {
+		gx, dy := tp.grad(x).Data, out.Grad.Data
+		parallel.For(g.n*g.c, max(1, (1<<14)/max(1, L*g.kh*g.kw)), func(lo, hi int) {
+			for u := lo; u < hi; u++ {
+				plane := gx[u*hw : (u+1)*hw]
+				for i := 0; i < g.oh; i++ {
+					for j := 0; j < g.ow; j++ {
+						h0, h1, w0, w1, div := window(i, j)
+						d := dy[u*L+i*g.ow+j] / div
+						for ih := h0; ih < h1; ih++ {
+							row := plane[ih*g.w+w0 : ih*g.w+w1]
+							for k := range row {
+								row[k] += d
+							}
+						}
+					}
+				}
+			}
+		})
+	})
+	return out
+}
