@@ -108,11 +108,14 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	params := nn.NewParams[float32](model)
 	initial := append([]float32(nil), params.Data...)
+	state := nn.SaveState[float32](model) // batch-norm statistics
+
 	fmt.Fprintf(stdout, "descent compare: %s on %s, %d epochs, batch %d, seed %d\n", model, dataset, epochs, batch, seed)
 
 	for i := range runs {
 		r := &runs[i]
 		copy(params.Data, initial)
+		state.Restore()
 		nn.SetTraining(model, true)
 		var opt optim.Optimizer[float32]
 		if r.Optimizer == "pathsgd" {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,5 +103,25 @@ func TestTrainWithEveryOptimizer(t *testing.T) {
 	code, _, stderr := runCLI(t, "train", "--data-dir", dir, "--optimizer", "pathsgd", "--model", "logreg", "--epochs", "1", "--schedule", "step:1ep:0.5")
 	if code != 0 {
 		t.Errorf("pathsgd on logreg: %s", stderr)
+	}
+}
+
+func TestCompareRestartsBatchNormStatistics(t *testing.T) {
+	// With batch norm, every optimizer must also start from the same
+	// running statistics: two runs of the same optimizer give the same
+	// test accuracy.
+	dir := t.TempDir()
+	writeTinyIDX(t, dir, 32, 16)
+	out := t.TempDir()
+	code, _, stderr := runCLI(t, "compare", "--data-dir", dir, "--optimizers", "sgd,sgd=0.1000001", "--hidden", "4", "--norm", "batch",
+		"--batch", "8", "--every", "1", "--out", out)
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	var runs []compareRun
+	b, _ := os.ReadFile(filepath.Join(out, "compare.json"))
+	json.Unmarshal(b, &runs)
+	if len(runs) != 2 || runs[0].Loss[0] != runs[1].Loss[0] || math.Abs(runs[0].TestLoss-runs[1].TestLoss) > 1e-4 {
+		t.Fatalf("runs differ: %+v", runs)
 	}
 }
