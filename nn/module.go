@@ -1,7 +1,10 @@
 // Package nn builds networks from differentiable blocks on top of autograd:
-// the Module interface, layers (Linear, ReLU, Sigmoid, Tanh, Sequential),
-// losses, the regularized objective E(w) = 1/N Σ l(xᵢ, yᵢ, w) + λR(w), and
-// weight initializers.
+// the Module interface; layers (Linear, Conv2D, MaxPool2D, AvgPool2D,
+// Dropout, ReLU, Sigmoid, Tanh, Flatten, Sequential); the normalization
+// layers of the lecture (BatchNorm with FoldBatchNorm, Batch Renorm,
+// LayerNorm, InstanceNorm, GroupNorm, WeightNorm); losses; the regularized
+// objective E(w) = 1/N Σ l(xᵢ, yᵢ, w) + λR(w); weight initializers; model
+// builders (MLP, NormMLP, CNN); and Path-SGD's path scales.
 //
 // All trainable parameters of a model live in one contiguous vector and
 // their gradients in another of the same layout (see Params): each layer's
