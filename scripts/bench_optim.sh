@@ -19,7 +19,7 @@ def med(path, pat):
         if m: r.setdefault(m.group(1), []).append(float(m.group(2)))
     return {k: statistics.median(v) for k, v in r.items()}
 d = sys.argv[1]
-g = med(os.path.join(d, "go.txt"), r"BenchmarkStep/(\w+)-\d+\s+\d+\s+\d+ ns/op\s+([\d.]+) ns/param")
+g = med(os.path.join(d, "go.txt"), r"BenchmarkStep/(\w+)-\d+\s+\d+\s+\d+ ns/op.*?([\d.]+) ns/param")
 t1 = med(os.path.join(d, "torch1.txt"), r"BenchmarkTorchStep/(\w+)/threads=1\s+\d+\s+\d+ ns/op\s+([\d.]+) ns/param")
 t2 = med(os.path.join(d, "torch2.txt"), r"BenchmarkTorchStep/(\w+)/threads=2\s+\d+\s+\d+ ns/op\s+([\d.]+) ns/param")
 print("\nmedian ns per parameter per step (10M float32 parameters); ratio = best torch / descent")
