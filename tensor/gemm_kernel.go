@@ -1,14 +1,91 @@
 package tensor
 
-// Register-blocked micro-kernel for Gemm, in pure Go.
+// Micro-kernels of Gemm: the descriptor that the blocked algorithm in
+// gemm.go is parameterized by, and the portable kernel in pure Go. The
+// assembly kernels for amd64 (AVX2 and FMA) are in gemm_kernel_amd64.go and
+// gemm_kernel_amd64.s; gemm_kernel_generic.go stands in for them on other
+// processors and in builds with the purego tag.
+
+// gemmKernel is a micro-kernel with the cache blocking that suits it.
 //
-// The kernel multiplies one MR-tall micro-panel of packed op(A) by one
-// NR-wide micro-panel of packed op(B) over kc steps and returns the MR×NR
-// block of products in row-major order. Packed panels are laid out step by
-// step: step p of an A micro-panel holds the MR values op(A)[i][p],
-// i = 0…MR-1, at a[p*MR:], step p of a B micro-panel holds the NR values
-// op(B)[p][j], j = 0…NR-1, at b[p*NR:]. Both are zero padded past the edges
-// of the matrices, so the kernel never sees a partial tile.
+// Packed panels are laid out step by step: step p of an A micro-panel holds
+// the mr values op(A)[i][p], i = 0…mr-1, at a[p*mr:], step p of a B
+// micro-panel holds the nr values op(B)[p][j], j = 0…nr-1, at b[p*nr:]. Both
+// are zero padded past the edges of the matrices, so the kernel never sees a
+// partial panel.
+type gemmKernel[T gemmElem] struct {
+	// name says which kernel this is, in test names and benchmarks.
+	name string
+	// mr×nr is the register block: the tile of C one call computes.
+	mr, nr int
+	// mc×kc is the largest packed block of op(A) (kept in L2), kc×nc the
+	// largest packed block of op(B) (kept in L3).
+	mc, kc, nc int
+	// maxShared is the largest panel of op(A) or op(B), in values, that
+	// the bands of a parallel product share, packed once (gemmMaxShared).
+	maxShared int
+	// tile sets the mr×nr tile of C at c (row stride ldc) to
+	// alpha·A·B + beta·C, where A and B are the packed micro-panels a
+	// (kc·mr values) and b (kc·nr values), kc ≥ 1. C is not read when beta
+	// is 0.
+	tile func(kc int, a, b, c []T, ldc int, alpha, beta T)
+	// packA, if set, packs one full mr-tall micro-panel of op(A), kc
+	// steps, into panel (kc·mr values); a starts at the panel's first
+	// value, op(A)[i0][p0], which is A[i0·lda+p0] as stored, or A[p0·lda+i0]
+	// when trans. Without it, and for edge panels, gemmPackA packs in Go.
+	packA func(panel, a []T, lda int, trans bool, kc int)
+	// packB, if set, packs one full nr-wide micro-panel of op(B), kc
+	// steps, into panel (kc·nr values); b starts at the panel's first
+	// value, op(B)[p0][j0], which is B[p0·ldb+j0] as stored, or B[j0·ldb+p0]
+	// when trans. Without it, and for edge panels, gemmPackB packs in Go.
+	packB func(panel, b []T, ldb int, trans bool, kc int)
+}
+
+// gemmGo32 and gemmGo64 are the portable kernels: Gemm's fallback on
+// processors without AVX2 and FMA, and everywhere with the purego tag.
+var (
+	gemmGo32 = &gemmKernel[float32]{name: "go-4x2", mr: gemmMR, nr: gemmNR, mc: 128, kc: 256, nc: 2048, maxShared: gemmMaxShared, tile: gemmTileGo[float32]}
+	gemmGo64 = &gemmKernel[float64]{name: "go-4x2", mr: gemmMR, nr: gemmNR, mc: 128, kc: 256, nc: 2048, maxShared: gemmMaxShared, tile: gemmTileGo[float64]}
+)
+
+// gemmTileGo is the tile function of the portable kernel: gemmKernel4x2,
+// then the store.
+func gemmTileGo[T gemmElem](kc int, a, b, c []T, ldc int, alpha, beta T) {
+	var acc [gemmMR * gemmNR]T
+	gemmKernel4x2(kc, a, b, &acc)
+	gemmStoreFull(c, ldc, &acc, alpha, beta)
+}
+
+// gemmStoreFull sets the full MR×NR tile of C at the start of c to
+// alpha·acc + beta·C, not reading C when beta is 0.
+func gemmStoreFull[T gemmElem](c []T, ldc int, acc *[gemmMR * gemmNR]T, alpha, beta T) {
+	r0 := c[:gemmNR:gemmNR]
+	r1 := c[ldc : ldc+gemmNR : ldc+gemmNR]
+	r2 := c[2*ldc : 2*ldc+gemmNR : 2*ldc+gemmNR]
+	r3 := c[3*ldc : 3*ldc+gemmNR : 3*ldc+gemmNR]
+	switch beta {
+	case 0:
+		r0[0], r0[1] = alpha*acc[0], alpha*acc[1]
+		r1[0], r1[1] = alpha*acc[2], alpha*acc[3]
+		r2[0], r2[1] = alpha*acc[4], alpha*acc[5]
+		r3[0], r3[1] = alpha*acc[6], alpha*acc[7]
+	case 1:
+		r0[0], r0[1] = r0[0]+alpha*acc[0], r0[1]+alpha*acc[1]
+		r1[0], r1[1] = r1[0]+alpha*acc[2], r1[1]+alpha*acc[3]
+		r2[0], r2[1] = r2[0]+alpha*acc[4], r2[1]+alpha*acc[5]
+		r3[0], r3[1] = r3[0]+alpha*acc[6], r3[1]+alpha*acc[7]
+	default:
+		r0[0], r0[1] = beta*r0[0]+alpha*acc[0], beta*r0[1]+alpha*acc[1]
+		r1[0], r1[1] = beta*r1[0]+alpha*acc[2], beta*r1[1]+alpha*acc[3]
+		r2[0], r2[1] = beta*r2[0]+alpha*acc[4], beta*r2[1]+alpha*acc[5]
+		r3[0], r3[1] = beta*r3[0]+alpha*acc[6], beta*r3[1]+alpha*acc[7]
+	}
+}
+
+// The portable kernel: a register-blocked 4×2 micro-kernel in pure Go. It
+// multiplies one 4-tall micro-panel of packed op(A) by one 2-wide
+// micro-panel of packed op(B) over kc steps and returns the 4×2 block of
+// products in row-major order.
 //
 // Why 4×2, and why the code looks the way it does (amd64, GOAMD64=v1, Go 1.26;
 // measured on a Zen 4 core, about 3.3 GHz):
@@ -32,18 +109,15 @@ package tensor
 //     16-step loop runs while more than 16 steps remain, so the compiler knows
 //     the resliced panels are not empty and skips the pointer masking that
 //     a = a[n:] otherwise costs; an 8-step and a 1-step loop finish the rest.
-//
-// An assembly kernel (AVX2/FMA) is expected to replace this one; the packing
-// format is the usual GotoBLAS one, so only MR, NR and this file need change.
 
 const (
-	gemmMR = 4 // rows of the register block (height of an A micro-panel)
-	gemmNR = 2 // columns of the register block (width of a B micro-panel)
+	gemmMR = 4 // rows of the portable kernel's register block
+	gemmNR = 2 // columns of the portable kernel's register block
 )
 
 // gemmKernel4x2 sets acc to the 4×2 product of the packed micro-panels a
 // (kc steps of 4 values) and b (kc steps of 2 values).
-func gemmKernel4x2[T Float](kc int, a, b []T, acc *[gemmMR * gemmNR]T) {
+func gemmKernel4x2[T gemmElem](kc int, a, b []T, acc *[gemmMR * gemmNR]T) {
 	var c00, c01, c10, c11, c20, c21, c30, c31 T
 	a = a[:kc*gemmMR]
 	b = b[:kc*gemmNR]

@@ -40,6 +40,7 @@ func commands() []command {
 		{"train", "train a model on MNIST and report each epoch", runTrain},
 		{"compare", "train one model with several optimizers and plot their training loss", runCompare},
 		{"optimize", "run an optimizer on a 2-D test surface and print its trajectory", runOptimize},
+		{"bench", "measure matmul GFLOP/s, memory bandwidth, optimizer steps and training throughput", runBench},
 	}
 }
 
