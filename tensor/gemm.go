@@ -763,3 +763,8 @@ func gemmCheckMatrix(name, ldName string, trans bool, rows, cols, length, ld, m,
 			name, length, need, name, rows, cols, ldName, ld, m, n, k, trans))
 	}
 }
+
+// GemmKernel names the float32 micro-kernel that Gemm runs on this machine:
+// "avx2-6x16" (assembly, AVX2 and FMA) or "go-4x2" (portable Go, on other
+// processors and with the purego build tag).
+func GemmKernel() string { return gemmDefault.f32.name }
