@@ -64,7 +64,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&dataDir, "data-dir", "", "folder with the IDX files (default: $"+data.EnvDataDir+", then the GoMNIST module)")
 	fs.IntVar(&epochs, "epochs", 1, "passes over the training set for each optimizer")
 	fs.IntVar(&batch, "batch", 64, "mini-batch size")
-	fs.IntVar(&every, "every", 20, "record the mean training loss every this many steps")
+	fs.IntVar(&every, "every", 50, "record the mean training loss every this many steps")
 	fs.Float64Var(&l2, "l2", 0, "λ of the regularizer λ‖w‖²")
 	fs.Uint64Var(&seed, "seed", 1, "seed of the initial weights and the batch order, shared by all optimizers")
 	fs.BoolVar(&standardize, "standardize", true, "scale the inputs to mean 0 and variance 1 with the training set's statistics")
@@ -167,7 +167,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	tw.Flush()
 
 	fig := figure.Plot{
-		Title:  fmt.Sprintf("%s on %s: training loss (mean of %d mini-batches of %d)", model, dataset, every, batch),
+		Title:  fmt.Sprintf("%s on %s, batch %d: training loss (mean over %d steps)", mf.describe(), dataset, batch, every),
 		XLabel: "training examples seen", YLabel: "training loss (cross-entropy)", LogY: true,
 	}
 	for _, r := range runs {

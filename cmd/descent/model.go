@@ -122,3 +122,16 @@ func parseSizes(s string) ([]int, error) {
 	}
 	return sizes, nil
 }
+
+// describe names the model briefly, for figure titles: "mlp 256,256",
+// "cnn", "logreg", with the normalization if any.
+func (f *modelFlags) describe() string {
+	d := f.model
+	if f.model == "mlp" {
+		d += " " + f.hidden
+	}
+	if f.norm != "" && f.norm != "none" {
+		d += ", " + f.norm + " norm"
+	}
+	return d
+}

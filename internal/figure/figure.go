@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -45,11 +46,11 @@ func (p Plot) Save(paths ...string) error {
 	pl.Add(plotter.NewGrid())
 	if p.LogY {
 		pl.Y.Scale = plot.LogScale{}
-		pl.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		pl.Y.Tick.Marker = logTicks{}
 	}
 	if p.LogX {
 		pl.X.Scale = plot.LogScale{}
-		pl.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		pl.X.Tick.Marker = logTicks{}
 	}
 	pl.Legend.Top = true
 	for i, s := range p.Series {
@@ -107,4 +108,32 @@ func points(s Series, logX, logY bool) plotter.XYs {
 		xy = append(xy, plotter.XY{X: x, Y: y})
 	}
 	return xy
+}
+
+// logTicks marks a log axis at 1, 2 and 5 times the powers of ten, so that
+// an axis spanning less than a decade still has labels.
+type logTicks struct{}
+
+// Ticks returns the ticks between min and max.
+func (logTicks) Ticks(min, max float64) []plot.Tick {
+	if !(min > 0) || !(max >= min) {
+		return nil
+	}
+	var ticks []plot.Tick
+	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+		p := math.Pow(10, e)
+		for _, m := range []float64{1, 2, 5} {
+			v := m * p
+			if v < min*(1-1e-9) || v > max*(1+1e-9) {
+				continue
+			}
+			ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 3, 64)})
+		}
+		for m := 1.0; m < 10; m++ {
+			if v := m * p; v >= min && v <= max && m != 1 && m != 2 && m != 5 {
+				ticks = append(ticks, plot.Tick{Value: v}) // minor tick
+			}
+		}
+	}
+	return ticks
 }
