@@ -6,6 +6,10 @@
 //	descent train [flags]      train a model on MNIST and report each epoch
 //	descent compare [flags]    train one model with several optimizers, plot the losses
 //	descent optimize [flags]   run an optimizer on a 2-D surface, print its trajectory
+//	descent repro NAME|all     reproduce the lecture's experiments with figures and checks
+//	descent bench WHAT         measure matmul, memory bandwidth, optimizer steps, training
+//	descent linear [flags]     train a linear model on sparse svmlight data
+//	descent gen-sparse [flags] write synthetic RCV1-shaped sparse data
 //
 // Run "descent COMMAND -h" for a command's flags. Usage errors exit with
 // status 2, failures with status 1.
@@ -40,7 +44,10 @@ func commands() []command {
 		{"train", "train a model on MNIST and report each epoch", runTrain},
 		{"compare", "train one model with several optimizers and plot their training loss", runCompare},
 		{"optimize", "run an optimizer on a 2-D test surface and print its trajectory", runOptimize},
+		{"repro", "reproduce the lecture's experiments: figures, reports and checked claims", runRepro},
 		{"bench", "measure matmul GFLOP/s, memory bandwidth, optimizer steps and training throughput", runBench},
+		{"linear", "train a linear model on sparse svmlight data with SGD, ASGD, Hogwild or a batch method", runLinear},
+		{"gen-sparse", "write a synthetic RCV1-shaped document collection in svmlight format", runGenSparse},
 	}
 }
 
