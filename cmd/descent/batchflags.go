@@ -46,41 +46,38 @@ func (b *batchFlags) method(name string, lr float64) (optim.Method[float32], opt
 	if err != nil {
 		return nil, nil, usagef("--cg-variant: %v", err)
 	}
-	build32 := func() optim.Method[float32] {
-		switch name {
-		case "gd":
-			if lr > 0 && ls == nil {
-				return &optim.GradientDescent[float32]{Step: lr}
-			}
-			return &optim.GradientDescent[float32]{Step: lr, LineSearch: orDefault(ls, &optim.Backtracking{})}
-		case "lbfgs":
-			return &optim.LBFGS[float32]{Memory: b.memory, LineSearch: ls}
-		case "cg":
-			return &optim.ConjugateGradient[float32]{Variant: variant, LineSearch: ls}
-		case "newton":
-			return &optim.Newton[float32]{LineSearch: ls, Pure: b.pure}
-		default:
-			return &optim.NewtonCG[float32]{LineSearch: ls}
+	return buildMethod[float32](name, lr, ls, b, variant), buildMethod[float64](name, lr, ls, b, variant), nil
+}
+
+// buildMethod returns the full-batch method called name for element type T.
+func buildMethod[T optim.Float](name string, lr float64, ls optim.LineSearch, b *batchFlags, variant optim.CGVariant) optim.Method[T] {
+	switch name {
+	case "gd":
+		if lr > 0 && ls == nil {
+			return &optim.GradientDescent[T]{Step: lr}
 		}
+		return &optim.GradientDescent[T]{Step: lr, LineSearch: orDefault(ls, &optim.Backtracking{})}
+	case "lbfgs":
+		return &optim.LBFGS[T]{Memory: b.memory, LineSearch: ls}
+	case "cg":
+		return &optim.ConjugateGradient[T]{Variant: variant, LineSearch: ls}
+	case "newton":
+		return &optim.Newton[T]{LineSearch: ls, Pure: b.pure}
+	default:
+		return &optim.NewtonCG[T]{LineSearch: ls}
 	}
-	build64 := func() optim.Method[float64] {
-		switch name {
-		case "gd":
-			if lr > 0 && ls == nil {
-				return &optim.GradientDescent[float64]{Step: lr}
-			}
-			return &optim.GradientDescent[float64]{Step: lr, LineSearch: orDefault(ls, &optim.Backtracking{})}
-		case "lbfgs":
-			return &optim.LBFGS[float64]{Memory: b.memory, LineSearch: ls}
-		case "cg":
-			return &optim.ConjugateGradient[float64]{Variant: variant, LineSearch: ls}
-		case "newton":
-			return &optim.Newton[float64]{LineSearch: ls, Pure: b.pure}
-		default:
-			return &optim.NewtonCG[float64]{LineSearch: ls}
-		}
+}
+
+// fixedStep returns --lr when it was given (validated), else 0: gd then
+// takes fixed steps of that size instead of searching.
+func fixedStep(f *optFlags) (float64, error) {
+	if !f.set("lr") {
+		return 0, nil
 	}
-	return build32(), build64(), nil
+	if !(f.lr > 0) || !finite(f.lr) {
+		return 0, usagef("--lr %v: want a positive finite number", f.lr)
+	}
+	return f.lr, nil
 }
 
 func orDefault(ls, def optim.LineSearch) optim.LineSearch {

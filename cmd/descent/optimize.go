@@ -126,12 +126,9 @@ func runOptimize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // newton-cg) on s with exact gradients and Hessians, printing an iteration
 // per line like the first-order methods' steps.
 func minimizeSurface(ctx context.Context, f *optimizeFlags, s surface.Surface, start [2]float64, stdout, stderr io.Writer) error {
-	lr := 0.0
-	if f.opt.set("lr") {
-		if !(f.opt.lr > 0) || !finite(f.opt.lr) {
-			return usagef("--lr %v: want a positive finite number", f.opt.lr)
-		}
-		lr = f.opt.lr
+	lr, err := fixedStep(&f.opt)
+	if err != nil {
+		return err
 	}
 	_, m, err := f.batch.method(f.opt.name, lr)
 	if err != nil {

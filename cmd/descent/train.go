@@ -156,12 +156,9 @@ func (f *trainFlags) trainBatch(ctx context.Context, fs *flag.FlagSet, obj *nn.O
 			batch = f.batch
 		}
 	})
-	lr := 0.0
-	if f.opt.set("lr") {
-		if !(f.opt.lr > 0) || !finite(f.opt.lr) {
-			return usagef("--lr %v: want a positive finite number", f.opt.lr)
-		}
-		lr = f.opt.lr
+	lr, err := fixedStep(&f.opt)
+	if err != nil {
+		return err
 	}
 	m, _, err := f.batchOpt.method(f.opt.name, lr)
 	if err != nil {
