@@ -14,29 +14,13 @@ lines so that benchstat can put them beside descent's benchmarks in ./nn:
 Run with Debian's python3-torch: /usr/bin/python3 scripts/bench_cnn.py --data DIR --threads 1
 """
 import argparse
-import gzip
-import os
 import time
 
 import numpy as np
 import torch
+from idx import find, read_idx  # scripts/idx.py
 
 
-def read_idx(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw[4 + 4 * ndim:], dtype=np.uint8).reshape(dims)
-
-
-def find(d, name):
-    for n in (name + ".gz", name):
-        if os.path.exists(os.path.join(d, n)):
-            return os.path.join(d, n)
-    raise SystemExit(f"{name} not found in {d}")
 
 
 def cnn():

@@ -14,29 +14,13 @@ scikit-learn minimizes ½‖w‖² + C Σ l, which is N·C times descent's E = 1
 Run with Debian's python3-sklearn: /usr/bin/python3 scripts/bench_lbfgs.py --data DIR
 """
 import argparse
-import gzip
-import os
 import time
 import warnings
 
 import numpy as np
+from idx import find, read_idx  # scripts/idx.py
 
 
-def read_idx(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw[4 + 4 * ndim:], dtype=np.uint8).reshape(dims)
-
-
-def find(d, name):
-    for n in (name + ".gz", name):
-        if os.path.exists(os.path.join(d, n)):
-            return os.path.join(d, n)
-    raise SystemExit(f"{name} not found in {d}")
 
 
 def objective(clf, x, y, lam):
