@@ -392,37 +392,48 @@ func TestA9AMatchesLiblinear(t *testing.T) {
 		loss   Loss
 		method Method
 		epochs int
+		anneal float64
 		want   float64 // liblinear's test accuracy
 		tol    float64
 	}{
 		// Averaged SGD settles within the 0.3 points of the issue in a few
 		// epochs. The last iterate of plain SGD still moves with its rate,
-		// since λη₀t stays below 1 for λ = 1/N: from epoch to epoch it lands
-		// anywhere from about 83.5% to 85%, hence the looser bound; Hogwild
-		// (shared weights on these dense data, scheduled as it happens)
-		// spreads from about 82.8% to 84.3% over runs.
-		{Log, ASGD, 5, 84.95, 0.3},
-		{Hinge, ASGD, 5, 84.94, 0.3},
-		{SquaredHinge, ASGD, 5, 84.94, 0.3},
-		{Log, SGD, 5, 84.95, 1.5},
-		{Hinge, SGD, 5, 84.94, 1.5},
-		{Log, Hogwild, 5, 84.95, 3},
-		{Log, LBFGS, 100, 84.95, 0.3},
-		{SquaredHinge, LBFGS, 100, 84.94, 0.3},
-		{Softmax, ASGD, 5, 84.95, 0.3},
+		// since λη₀t stays below 1 for λ = 1/N: without annealing it lands
+		// anywhere from about 81.9% to 84.6% over seeds (scikit-learn's
+		// SGDClassifier, same λ and epochs: 76% to 83.5%). Annealing the
+		// rate to zero over the second half of the run settles it: over 30
+		// seeds plain SGD stayed within 0.2 points, Hogwild (shared weights on
+		// these dense data, scheduled as it happens) within 0.35.
+		{Log, ASGD, 5, 0, 84.95, 0.3},
+		{Hinge, ASGD, 5, 0, 84.94, 0.3},
+		{SquaredHinge, ASGD, 5, 0, 84.94, 0.3},
+		{Log, SGD, 5, 0.5, 84.95, 0.3},
+		{Hinge, SGD, 5, 0.5, 84.94, 0.3},
+		{SquaredHinge, SGD, 5, 0.5, 84.94, 0.3},
+		{Log, Hogwild, 5, 0.5, 84.95, 0.5},
+		{Log, LBFGS, 100, 0, 84.95, 0.3},
+		{SquaredHinge, LBFGS, 100, 0, 84.94, 0.3},
+		{Softmax, ASGD, 5, 0, 84.95, 0.3},
+		{Softmax, SGD, 5, 0.5, 84.95, 0.3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.loss.String()+"/"+tc.method.String(), func(t *testing.T) {
 			skipHogwild(t, tc.method)
-			m, err := Train(context.Background(), train, Settings{Method: tc.method, Loss: tc.loss, Lambda: lambda,
-				Epochs: tc.epochs, Shuffle: true, Seed: 1})
-			if err != nil {
-				t.Fatal(err)
+			seeds := uint64(1)
+			if tc.method.Stochastic() {
+				seeds = 3
 			}
-			acc := 100 * (1 - m.ErrorRate(test))
-			t.Logf("test accuracy %.2f%% (liblinear %.2f%%)", acc, tc.want)
-			if acc < tc.want-tc.tol {
-				t.Errorf("test accuracy %.2f%%, want at least %.2f%% (liblinear %.2f%% − %.1f)", acc, tc.want-tc.tol, tc.want, tc.tol)
+			for seed := uint64(1); seed <= seeds; seed++ {
+				m, err := Train(context.Background(), train, Settings{Method: tc.method, Loss: tc.loss, Lambda: lambda,
+					Epochs: tc.epochs, Anneal: tc.anneal, Shuffle: true, Seed: seed})
+				if err != nil {
+					t.Fatal(err)
+				}
+				acc := 100 * (1 - m.ErrorRate(test))
+				t.Logf("seed %d: test accuracy %.2f%% (liblinear %.2f%%)", seed, acc, tc.want)
+				if acc < tc.want-tc.tol {
+					t.Errorf("seed %d: test accuracy %.2f%%, want at least %.2f%% (liblinear %.2f%% − %.1f)", seed, acc, tc.want-tc.tol, tc.want, tc.tol)
+				}
 			}
 		})
 	}
@@ -603,5 +614,58 @@ func TestModelScoresFeaturesBeyondTraining(t *testing.T) {
 	}
 	if f := m.Objective(p, 0); math.Abs(f-logLoss(0.5)) > 1e-15 {
 		t.Fatalf("objective %v, want %v", f, logLoss(0.5))
+	}
+}
+
+// TestScheduleTelescopes checks that the shrinks 1 − λη_t of plain SGD
+// multiply to divFrom's closed form, with and without annealing, and that
+// the annealed rate follows Bottou's times the linear ramp to zero.
+func TestScheduleTelescopes(t *testing.T) {
+	const steps = 10000
+	tests := []struct {
+		name        string
+		eta0, decay float64
+		anneal      float64
+	}{
+		{"bottou", 0.5, 1e-4, 0},
+		{"annealed half", 0.5, 1e-4, 0.5},
+		{"annealed all", 2, 1e-5, 1},
+		{"constant", 0.1, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			lambda := tc.decay / tc.eta0
+			s := schedule{eta0: tc.eta0, decay: tc.decay, power: 1}
+			if tc.anneal > 0 {
+				s.annealFrom = math.Floor(steps * (1 - tc.anneal))
+				s.annealLen = steps - s.annealFrom
+			}
+			r := &sgdRun{sched: s}
+			for _, span := range [][2]float64{{0, steps}, {0, 3000}, {4000, 9000}, {7000, 7001}} {
+				prod := 1.0
+				for τ := span[0]; τ < span[1]; τ++ {
+					prod /= 1 - s.eta(τ)*lambda
+				}
+				if lambda == 0 {
+					prod = 1
+				}
+				if got := r.divFrom(span[0], span[1]); math.Abs(got-prod) > 1e-12*prod {
+					t.Errorf("divFrom%v = %.15g, product of shrinks %.15g", span, got, prod)
+				}
+			}
+			for _, τ := range []float64{0, 100, 5000, 7500, steps - 1} {
+				want := tc.eta0 / (1 + tc.decay*τ)
+				if s.annealLen > 0 && τ > s.annealFrom {
+					want *= 1 - (τ-s.annealFrom-0.5)/s.annealLen
+				}
+				// G differs from 1 + decay·t by at most decay·L/2.
+				if got := s.eta(τ); math.Abs(got-want) > want*tc.decay*steps/2+1e-15 {
+					t.Errorf("η_%g = %g, want %g", τ, got, want)
+				}
+			}
+			if tc.anneal > 0 && !(s.eta(steps-1) < 1e-3*tc.eta0) {
+				t.Errorf("last annealed rate %g, want near 0", s.eta(steps-1))
+			}
+		})
 	}
 }

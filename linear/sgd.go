@@ -23,20 +23,46 @@ import (
 // renormAbove is the divisor at which the weights are renormalized.
 const renormAbove = 1e9
 
-// schedule is the learning rate η_t = η₀/(1 + decay·t)^power with decay =
-// λη₀ (0 for the constant rate of η₀ calibration).
+// schedule is the learning rate η_t = η₀·r(t)/G(t) of step t = 0, 1, …
+//
+// Without annealing r = 1 and G(t) = (1 + decay·t)^power, Bottou's rate,
+// with decay = λη₀ (0 for the constant rate of η₀ calibration).
+//
+// Annealing (annealLen L > 0, from step a) makes the rate fall linearly to
+// zero over the last L steps: r(t) = 1 − (t − a − ½)/L for t > a. For plain
+// SGD (power 1) G then bends as G(t) = 1 + decay·t − decay·(t − a)²/(2L),
+// so that G(t) − G(t−1) = decay·r(t) and the shrink of every step stays
+// 1 − λη_t = G(t−1)/G(t): the product of the shrinks still telescopes
+// (divFrom), and the rate is Bottou's times r(t) to within a relative
+// decay·L/2 ≤ λη₀·(annealed steps)/2.
 type schedule struct {
 	eta0, decay float64
 	power       float64 // 1 (SGD) or 0.75 (ASGD)
+	annealFrom  float64 // a: the last step before annealing
+	annealLen   float64 // L: annealed steps (0: no annealing)
 }
 
-func (s schedule) eta(t float64) float64 {
+// g returns G(t) for power 1.
+func (s schedule) g(t float64) float64 {
 	x := 1 + s.decay*t
-	if s.power == 1 {
-		return s.eta0 / x
+	if s.annealLen > 0 && t > s.annealFrom {
+		u := min(t, s.annealFrom+s.annealLen) - s.annealFrom
+		x -= s.decay * u * u / (2 * s.annealLen)
 	}
-	r := math.Sqrt(x)
-	return s.eta0 / (r * math.Sqrt(r)) // x^0.75
+	return x
+}
+
+// eta returns η_t.
+func (s schedule) eta(t float64) float64 {
+	r := 1.0
+	if s.annealLen > 0 && t > s.annealFrom {
+		r = max(0, 1-(t-s.annealFrom-0.5)/s.annealLen)
+	}
+	if s.power == 1 {
+		return s.eta0 * r / s.g(t)
+	}
+	x := math.Sqrt(1 + s.decay*t)
+	return s.eta0 * r / (x * math.Sqrt(x)) // (1 + decay·t)^0.75
 }
 
 // sgdRun is the state of one SGD, ASGD or Hogwild run that every worker
@@ -88,12 +114,11 @@ func rowAt(order []int32, n int) int {
 }
 
 // divFrom returns the divisor that the plain SGD steps τ = from … to−1
-// build up, Π 1/(1 − η_τλ). With η_τλ = λη₀/(1 + λη₀τ) the product
-// telescopes: 1 − η_τλ = (1 + λη₀(τ−1))/(1 + λη₀τ), so the divisor is
-// (1 + λη₀(to−1))/(1 + λη₀(from−1)), whatever the steps in between.
+// build up, Π 1/(1 − η_τλ). Since 1 − η_τλ = G(τ−1)/G(τ) (see schedule)
+// the product telescopes to G(to−1)/G(from−1), whatever the steps in
+// between.
 func (r *sgdRun) divFrom(from, to float64) float64 {
-	d := r.sched.decay
-	return (1 + d*(to-1)) / (1 + d*(from-1))
+	return r.sched.g(to-1) / r.sched.g(from-1)
 }
 
 // binarySteps runs plain SGD for a binary loss over the rows order[lo:hi]

@@ -116,6 +116,16 @@ type Settings struct {
 	Shuffle bool
 	// Seed seeds the shuffling.
 	Seed uint64
+	// Anneal is the fraction of the stochastic methods' steps, at the end
+	// of training, over which their rate falls linearly to zero (0, the
+	// default: none; 1: the whole run). The last iterate of plain SGD then
+	// settles instead of wandering at the size of the final rate: on a9a
+	// with λ = 1/N, 5 epochs of SGD land between 81.9% and 84.6% test
+	// accuracy over seeds without it and within 0.2 points of the optimum's
+	// 84.95% with Anneal = 0.5. The rate is Bottou's η₀/(1 + λη₀t) times the
+	// linear ramp (for SGD and Hogwild to first order in λη₀·steps, so that
+	// the lazy L2 shrink stays exact; see schedule).
+	Anneal float64
 	// GradTol stops the batch methods once the gradient norm is at most
 	// GradTol (default optim.DefaultGradTol; negative: run all Epochs
 	// iterations). A line search that fails after the gradient has shrunk
@@ -191,6 +201,8 @@ func (s Settings) resolve(p *Problem) (Settings, error) {
 		return bad("calibration sample of %d examples, want at least 1", s.Calibration)
 	case !(s.BiasRate >= 0) || math.IsInf(s.BiasRate, 0):
 		return bad("bias rate %v, want a finite number ≥ 0", s.BiasRate)
+	case !(s.Anneal >= 0 && s.Anneal <= 1):
+		return bad("anneal %v, want a fraction of the run in [0,1]", s.Anneal)
 	case math.IsNaN(s.AverageStart) || math.IsInf(s.AverageStart, 0):
 		return bad("averaging start %v epochs, want a finite number", s.AverageStart)
 	case s.Workers < 1:
@@ -277,6 +289,11 @@ func trainSGD(ctx context.Context, p *Problem, s Settings, m *Model) (*Model, er
 		p: p, loss: s.Loss, lambda: s.Lambda, biasRate: s.BiasRate, k: m.K,
 		sched: schedule{eta0: eta0, decay: s.Lambda * eta0, power: 1},
 		v:     make([]float32, len(m.W)),
+	}
+	if s.Anneal > 0 {
+		steps := float64(N) * float64(s.Epochs)
+		r.sched.annealFrom = math.Floor(steps * (1 - s.Anneal))
+		r.sched.annealLen = steps - r.sched.annealFrom
 	}
 	if s.Method == ASGD {
 		r.avg = true
@@ -479,8 +496,9 @@ func (h *hogwild) roundLen(t float64, rest int) int {
 	if d == 0 || h.sync > 0 {
 		return rest
 	}
-	// divFrom(t, t+R) ≤ M  ⇔  R ≤ (M(1 + d(t−1)) − 1)/d − (t−1).
-	n := (hogwildMaxDiv*(1+d*(t-1))-1)/d - (t - 1)
+	// G grows by at most d a step, so divFrom(t, t+R) ≤ 1 + dR/G(t−1)
+	// ≤ M when R ≤ (M − 1)·G(t−1)/d.
+	n := (hogwildMaxDiv - 1) * h.r.sched.g(t-1) / d
 	if n >= float64(rest) {
 		return rest
 	}

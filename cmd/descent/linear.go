@@ -31,6 +31,7 @@ import (
 type linearFlags struct {
 	train, test, loss, optimizers, plot string
 	lambda, eta0, biasRate, avgStart    float64
+	anneal                              float64
 	epochs, iters, workers, hogwildSync int
 	seed                                uint64
 	shuffle, noBias, zeroBased, json    bool
@@ -51,6 +52,7 @@ func (f *linearFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.biasRate, "bias-rate", 0.01, "factor of the bias's rate (Bottou's 0.01)")
 	fs.BoolVar(&f.noBias, "no-bias", false, "fix the bias at 0")
 	fs.Float64Var(&f.avgStart, "avg-start", 1, "epochs of plain SGD before asgd starts averaging")
+	fs.Float64Var(&f.anneal, "anneal", 0, "fraction of the run of sgd, asgd and hogwild over which the rate falls linearly to 0 at the end (0: none, as Bottou; 0.5 settles the last iterate of sgd)")
 	fs.IntVar(&f.workers, "workers", 0, "goroutines of hogwild (0: all cores)")
 	fs.IntVar(&f.hogwildSync, "hogwild-sync", 0, "examples between the merges of hogwild's private replicas (0: automatic; -1: no replicas, shared weights as Niu et al.)")
 	fs.BoolVar(&f.shuffle, "shuffle", false, "visit the examples in a fresh random order every epoch (default: file order, as Bottou)")
@@ -93,6 +95,8 @@ func (f *linearFlags) validate() error {
 		return usagef("--bias-rate %v: want a positive finite number (or --no-bias)", f.biasRate)
 	case math.IsNaN(f.avgStart) || math.IsInf(f.avgStart, 0) || f.avgStart < 0:
 		return usagef("--avg-start %v: want a finite number of epochs ≥ 0", f.avgStart)
+	case !(f.anneal >= 0 && f.anneal <= 1):
+		return usagef("--anneal %v: want a fraction of the run in [0,1]", f.anneal)
 	case f.workers < 0:
 		return usagef("--workers %d: want at least 1, or 0 for all cores", f.workers)
 	}
@@ -177,7 +181,7 @@ func runLinear(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		s := linear.Settings{
 			Method: m, Loss: f.lossV, Lambda: f.lambda, Epochs: epochs, Eta0: f.eta0,
-			BiasRate: f.biasRate, NoBias: f.noBias, AverageStart: f.avgStart, Workers: f.workers, HogwildSync: f.hogwildSync,
+			BiasRate: f.biasRate, NoBias: f.noBias, AverageStart: f.avgStart, Anneal: f.anneal, Workers: f.workers, HogwildSync: f.hogwildSync,
 			Shuffle: f.shuffle, Seed: f.seed, GradTol: -1,
 			OnEpoch: func(p linear.Progress) error {
 				e := linearEpoch{Optimizer: m.String(), Epoch: p.Epoch, Objective: p.Model.Objective(trainSet, f.lambda),

@@ -25,6 +25,7 @@ func TestLinearUsageErrors(t *testing.T) {
 		{"negative workers", []string{"linear", "--train", "x", "--workers", "-1"}, "--workers -1"},
 		{"bad plot extension", []string{"linear", "--train", "x", "--plot", "fig.jpg"}, `--plot "fig.jpg"`},
 		{"zero bias rate", []string{"linear", "--train", "x", "--bias-rate", "0"}, "--bias-rate 0"},
+		{"anneal above 1", []string{"linear", "--train", "x", "--anneal", "1.5"}, "--anneal 1.5"},
 		{"negative avg start", []string{"linear", "--train", "x", "--avg-start", "-1"}, "--avg-start -1"},
 		{"stray argument", []string{"linear", "--train", "x", "extra"}, `unexpected argument "extra"`},
 		{"gen: no out", []string{"gen-sparse"}, "--out is required"},
