@@ -5,39 +5,90 @@
 // call would allocate its closure every time). The worker count follows
 // runtime.GOMAXPROCS at each call, so tests and users control parallelism
 // with GOMAXPROCS; the workers hold no other state.
+//
+// A training step runs hundreds of parallel loops of a few dozen
+// microseconds each. Waking a parked goroutine on another core takes the Go
+// scheduler tens of microseconds (an idle thread is woken through the
+// kernel), as long as a small loop itself; so the workers, and a caller
+// waiting for them, keep polling for spinFor after their last piece of work
+// (yielding their core to any other goroutine between polls) before they
+// park.
 package parallel
 
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 )
+
+// spinFor is how long an idle worker, or a caller waiting for its loop's
+// other ranges, polls before parking.
+const spinFor = 200 * time.Microsecond
+
+// call is one parallel loop in flight.
+type call struct {
+	body    func(lo, hi int)
+	pending atomic.Int32  // ranges handed to workers and not finished
+	done    chan struct{} // receives one token when pending reaches 0
+}
 
 // task is one range of a loop handed to a worker.
 type task struct {
-	body   func(lo, hi int)
+	c      *call
 	lo, hi int
-	wg     *sync.WaitGroup
 }
 
 var (
-	startOnce  sync.Once
-	tasks      chan task
-	waitGroups = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
+	startOnce sync.Once
+	tasks     chan task
+	calls     = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
 )
 
 func (t task) run() {
-	t.body(t.lo, t.hi)
-	t.wg.Done()
+	t.c.body(t.lo, t.hi)
+	if t.c.pending.Add(-1) == 0 {
+		t.c.done <- struct{}{}
+	}
 }
 
+// start starts one worker fewer than there are cores: the goroutine that
+// calls For runs a range itself, and a third goroutine polling beside two
+// busy ones would only take turns with them.
 func start() {
 	tasks = make(chan task, 64)
-	for range max(runtime.NumCPU(), runtime.GOMAXPROCS(0)) {
-		go func() {
-			for t := range tasks {
-				t.run()
-			}
-		}()
+	for range max(runtime.NumCPU(), runtime.GOMAXPROCS(0)) - 1 {
+		go worker()
+	}
+}
+
+// worker runs tasks, polling for spinFor after each before it parks.
+func worker() {
+	for {
+		if !poll() {
+			(<-tasks).run()
+		}
+	}
+}
+
+// poll runs queued tasks until none has come for spinFor. It reports
+// whether it ran any.
+func poll() bool {
+	ran := false
+	last := time.Now()
+	for i := 1; ; i++ {
+		select {
+		case t := <-tasks:
+			t.run()
+			ran = true
+			last = time.Now()
+			continue
+		default:
+		}
+		if i%16 == 0 && time.Since(last) > spinFor {
+			return ran
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -60,25 +111,32 @@ func For(n, grain int, body func(lo, hi int)) {
 		return
 	}
 	startOnce.Do(start)
-	wg := waitGroups.Get().(*sync.WaitGroup)
-	wg.Add(chunks - 1)
-	for c := 1; c < chunks; c++ {
-		tasks <- task{body: body, lo: c * n / chunks, hi: (c + 1) * n / chunks, wg: wg}
+	c := calls.Get().(*call)
+	c.body = body
+	c.pending.Store(int32(chunks - 1))
+	for k := 1; k < chunks; k++ {
+		tasks <- task{c: c, lo: k * n / chunks, hi: (k + 1) * n / chunks}
 	}
 	body(0, n/chunks)
-	// Help with queued ranges before blocking, so that a For nested inside
-	// another's body cannot wait on work that no free goroutine will take.
-	for {
+	// Help with queued ranges (of this loop or another) before waiting, so
+	// that a For nested inside another's body cannot wait on work that no
+	// free goroutine will take; then poll for a while before parking.
+	start := time.Now()
+	for i := 1; c.pending.Load() != 0; i++ {
 		select {
 		case t := <-tasks:
 			t.run()
 			continue
 		default:
 		}
-		break
+		if i%16 == 0 && time.Since(start) > spinFor {
+			break
+		}
+		runtime.Gosched()
 	}
-	wg.Wait()
-	waitGroups.Put(wg)
+	<-c.done
+	c.body = nil
+	calls.Put(c)
 }
 
 // Workers reports how many goroutines For may use at most.
