@@ -98,6 +98,13 @@ type Chained[T Float] struct {
 	plan    []block // the blocks of the flat vectors this optimizer updates
 	ranges  [][2]int
 	scratch sync.Pool // *[]T of blockSize: one update block per worker
+
+	// fuse, if not nil, runs the whole chain as one kernel (see fusion).
+	fuse    *fusion[T]
+	fusedFn func(lo, hi int)
+	// Unfused makes every step run the chain stage by stage, even where a
+	// fused kernel exists: for comparisons and tests.
+	Unfused bool
 }
 
 // block is a run of at most blockSize parameters: w[at:at+n], whose state
@@ -110,6 +117,8 @@ func NewChained[T Float](name string, tr Transform[T]) *Chained[T] {
 	o := &Chained[T]{Name: name, tr: tr, n: -1}
 	o.lr = findLR(tr)
 	o.blocks = o.runBlocks
+	o.fuse = newFusion(tr)
+	o.fusedFn = o.runFused
 	o.scratch.New = func() any {
 		b := make([]T, blockSize)
 		return &b
@@ -230,8 +239,20 @@ func (o *Chained[T]) step(w, g []T) {
 		p.Prepare(g, w, o.t)
 	}
 	o.w, o.g = w, g
-	parallel.For(len(o.plan), 64, o.blocks)
+	if o.fuse != nil && !o.Unfused && o.fuse.ready(o.t) {
+		parallel.For(len(o.plan), 64, o.fusedFn)
+	} else {
+		parallel.For(len(o.plan), 64, o.blocks)
+	}
 	o.w, o.g = nil, nil
+}
+
+// runFused runs the fused kernel on blocks [lo, hi) of the step in
+// progress.
+func (o *Chained[T]) runFused(lo, hi int) {
+	for _, b := range o.plan[lo:hi] {
+		o.fuse.run(o.w, o.g, b)
+	}
 }
 
 // runBlocks runs the chain on blocks [lo, hi) of the step in progress and

@@ -1,0 +1,146 @@
+// Package vec holds the float32 vector kernels of descent's hot loops: the
+// fused optimizer updates and the elementwise work of training. Each kernel
+// has a pure-Go form, which defines its result and runs everywhere, and an
+// AVX2/FMA assembly form (amd64, unless built with -tags purego) chosen at
+// run time when the processor has AVX2 and FMA. The two agree to float32
+// rounding: the assembly fuses the multiply-adds that the Go form rounds
+// twice.
+//
+// Kernels work on equal-length slices and panic, naming both lengths, when
+// they differ.
+package vec
+
+import "fmt"
+
+// Kernel reports which implementation the kernels use: "avx2" or "go".
+func Kernel() string {
+	if useAsm {
+		return "avx2"
+	}
+	return "go"
+}
+
+func checkLen(name string, n int, others ...int) {
+	for _, m := range others {
+		if m != n {
+			panic(fmt.Sprintf("vec.%s: slices of lengths %d and %d", name, n, m))
+		}
+	}
+}
+
+// AdamParams are the per-step constants of Adam's fused update.
+type AdamParams struct {
+	// B1, B2 are β₁, β₂; C1 = 1/(1−β₁ᵗ) and C2 = 1/√(1−β₂ᵗ) the bias
+	// corrections of step t; Eps is ε.
+	B1, B2, C1, C2, Eps float32
+	// LR is the rate α of this step; WD the decoupled weight decay λ of
+	// AdamW (0 for Adam).
+	LR, WD float32
+	// EpsInside puts ε under the square root: √(v̂ + ε) instead of √v̂ + ε.
+	EpsInside bool
+}
+
+// Adam applies one fused Adam (or AdamW) step to the parameters w from the
+// gradient g, updating the moments m and v, in one pass over memory:
+//
+//	m ← β₁m + (1−β₁)g,   v ← β₂v + (1−β₂)g²,
+//	u = C1·m / (C2·√v + ε)      (or C1·m / √(C2²·v + ε) with EpsInside),
+//	w ← w − α(u + λw).
+func Adam(w, g, m, v []float32, p *AdamParams) {
+	checkLen("Adam", len(w), len(g), len(m), len(v))
+	n := 0
+	if useAsm {
+		n = len(w) &^ 7
+		if n > 0 {
+			adamAsm(w[:n], g[:n], m[:n], v[:n], p)
+		}
+	}
+	adamGo(w[n:], g[n:], m[n:], v[n:], p)
+}
+
+func adamGo(w, g, m, v []float32, p *AdamParams) {
+	b1, b2, c1, c2, eps, lr, wd := p.B1, p.B2, p.C1, p.C2, p.Eps, p.LR, p.WD
+	m, v, g = m[:len(w)], v[:len(w)], g[:len(w)]
+	for i := range w {
+		gi := g[i]
+		mi := b1*m[i] + (1-b1)*gi
+		vi := b2*v[i] + (1-b2)*gi*gi
+		m[i], v[i] = mi, vi
+		var u float32
+		if p.EpsInside {
+			u = mi * c1 / sqrt32(vi*c2*c2+eps)
+		} else {
+			u = mi * c1 / (sqrt32(vi)*c2 + eps)
+		}
+		w[i] -= lr * (u + wd*w[i])
+	}
+}
+
+// MomentumParams are the constants of the fused momentum step.
+type MomentumParams struct {
+	// Mu is the momentum μ, Damp = 1 − dampening the factor of the new
+	// gradient, LR the rate α.
+	Mu, Damp, LR float32
+	// First marks the first step, which sets the trace to g.
+	First bool
+	// Nesterov steps along g + μb instead of b.
+	Nesterov bool
+}
+
+// Momentum applies one fused step of SGD with momentum (PyTorch's form) to
+// w from the gradient g, updating the trace b:
+//
+//	b ← μb + (1−dampening)g   (b ← g on the first step),
+//	w ← w − α·b               (w ← w − α(g + μb) with Nesterov).
+func Momentum(w, g, b []float32, p *MomentumParams) {
+	checkLen("Momentum", len(w), len(g), len(b))
+	n := 0
+	if useAsm {
+		n = len(w) &^ 7
+		if n > 0 {
+			// b ← μ'b + d'g and w ← w − α(cg·g + cb·b) cover the four cases.
+			k := [5]float32{p.Mu, p.Damp, 0, 1, p.LR}
+			if p.First {
+				k[0], k[1] = 0, 1
+			}
+			if p.Nesterov {
+				k[2], k[3] = 1, p.Mu
+			}
+			momentumAsm(w[:n], g[:n], b[:n], &k)
+		}
+	}
+	momentumGo(w[n:], g[n:], b[n:], p)
+}
+
+func momentumGo(w, g, b []float32, p *MomentumParams) {
+	mu, d, lr := p.Mu, p.Damp, p.LR
+	g, b = g[:len(w)], b[:len(w)]
+	for i := range w {
+		bi := g[i]
+		if !p.First {
+			bi = mu*b[i] + d*g[i]
+		}
+		b[i] = bi
+		if p.Nesterov {
+			w[i] -= lr * (g[i] + mu*bi)
+		} else {
+			w[i] -= lr * bi
+		}
+	}
+}
+
+// Axpy sets y ← y + a·x.
+func Axpy(a float32, x, y []float32) {
+	checkLen("Axpy", len(y), len(x))
+	n := 0
+	if useAsm {
+		n = len(y) &^ 7
+		if n > 0 {
+			axpyAsm(a, x[:n], y[:n])
+		}
+	}
+	x, y = x[n:], y[n:len(x)]
+	for i := range y {
+		y[i] += a * x[i]
+	}
+}

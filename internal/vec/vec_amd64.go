@@ -1,0 +1,23 @@
+//go:build !purego
+
+package vec
+
+import "golang.org/x/sys/cpu"
+
+// useAsm selects the AVX2/FMA kernels of vec_amd64.s where the processor
+// (and the operating system, which must save the YMM registers) supports
+// them; the check is made once, at package initialization.
+var useAsm = cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// The assembly kernels take slices whose length is a positive multiple of
+// 8 (one YMM register of float32); the exported functions run the rest in
+// Go.
+
+//go:noescape
+func adamAsm(w, g, m, v []float32, p *AdamParams)
+
+//go:noescape
+func momentumAsm(w, g, b []float32, k *[5]float32)
+
+//go:noescape
+func axpyAsm(a float32, x, y []float32)

@@ -1,0 +1,154 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// AVX2/FMA forms of the kernels in vec.go, 8 float32 lanes at a time. The
+// slices' lengths are positive multiples of 8 (the Go wrappers run the
+// rest). Go assembly writes operands right to left: VFMADD231PS a, b, c
+// sets c = b·a + c.
+
+// func adamAsm(w, g, m, v []float32, p *AdamParams)
+//
+// AdamParams: B1 0, B2 4, C1 8, C2 12, Eps 16, LR 20, WD 24, EpsInside 28.
+TEXT ·adamAsm(SB), NOSPLIT, $0-104
+	MOVQ w_base+0(FP), DI
+	MOVQ w_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ m_base+48(FP), R8
+	MOVQ v_base+72(FP), R9
+	MOVQ p+96(FP), AX
+	MOVL $0x3f800000, DX
+	VMOVD DX, X0
+	VBROADCASTSS X0, Y0          // 1
+	VBROADCASTSS 0(AX), Y8       // β₁
+	VSUBPS Y8, Y0, Y9            // 1 − β₁
+	VBROADCASTSS 4(AX), Y10      // β₂
+	VSUBPS Y10, Y0, Y11          // 1 − β₂
+	VBROADCASTSS 8(AX), Y12      // C1
+	VBROADCASTSS 12(AX), Y13     // C2
+	VBROADCASTSS 16(AX), Y14     // ε
+	VBROADCASTSS 20(AX), Y15     // α
+	VBROADCASTSS 24(AX), Y7      // λ
+	XORQ BX, BX
+	MOVBLZX 28(AX), DX
+	TESTL DX, DX
+	JNZ inside
+
+outside:
+	VMOVUPS (SI)(BX*4), Y0       // g
+	VMULPS (R8)(BX*4), Y8, Y1    // β₁m
+	VFMADD231PS Y0, Y9, Y1       // m = β₁m + (1−β₁)g
+	VMOVUPS Y1, (R8)(BX*4)
+	VMULPS Y0, Y0, Y2            // g²
+	VMULPS (R9)(BX*4), Y10, Y3   // β₂v
+	VFMADD231PS Y2, Y11, Y3      // v = β₂v + (1−β₂)g²
+	VMOVUPS Y3, (R9)(BX*4)
+	VSQRTPS Y3, Y3
+	VFMADD213PS Y14, Y13, Y3     // C2·√v + ε
+	VMULPS Y12, Y1, Y4           // C1·m
+	VDIVPS Y3, Y4, Y4            // u
+	VMOVUPS (DI)(BX*4), Y5       // w
+	VFMADD231PS Y5, Y7, Y4       // u + λw
+	VFNMADD231PS Y4, Y15, Y5     // w − α(u + λw)
+	VMOVUPS Y5, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT outside
+	VZEROUPPER
+	RET
+
+inside:
+	VMULPS Y13, Y13, Y13         // C2²
+inloop:
+	VMOVUPS (SI)(BX*4), Y0
+	VMULPS (R8)(BX*4), Y8, Y1
+	VFMADD231PS Y0, Y9, Y1
+	VMOVUPS Y1, (R8)(BX*4)
+	VMULPS Y0, Y0, Y2
+	VMULPS (R9)(BX*4), Y10, Y3
+	VFMADD231PS Y2, Y11, Y3
+	VMOVUPS Y3, (R9)(BX*4)
+	VFMADD213PS Y14, Y13, Y3     // C2²·v + ε
+	VSQRTPS Y3, Y3
+	VMULPS Y12, Y1, Y4
+	VDIVPS Y3, Y4, Y4
+	VMOVUPS (DI)(BX*4), Y5
+	VFMADD231PS Y5, Y7, Y4
+	VFNMADD231PS Y4, Y15, Y5
+	VMOVUPS Y5, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT inloop
+	VZEROUPPER
+	RET
+
+// func momentumAsm(w, g, b []float32, k *[5]float32)
+//
+// k: μ' 0, d' 4, cg 8, cb 12, α 16, so that b ← μ'b + d'g and
+// w ← w − α(cg·g + cb·b).
+TEXT ·momentumAsm(SB), NOSPLIT, $0-80
+	MOVQ w_base+0(FP), DI
+	MOVQ w_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ b_base+48(FP), R8
+	MOVQ k+72(FP), AX
+	VBROADCASTSS 0(AX), Y8
+	VBROADCASTSS 4(AX), Y9
+	VBROADCASTSS 8(AX), Y10
+	VBROADCASTSS 12(AX), Y11
+	VBROADCASTSS 16(AX), Y12
+	XORQ BX, BX
+mloop:
+	VMOVUPS (SI)(BX*4), Y0       // g
+	VMULPS (R8)(BX*4), Y8, Y1    // μ'b
+	VFMADD231PS Y0, Y9, Y1       // b = μ'b + d'g
+	VMOVUPS Y1, (R8)(BX*4)
+	VMULPS Y0, Y10, Y2           // cg·g
+	VFMADD231PS Y1, Y11, Y2      // cg·g + cb·b
+	VMOVUPS (DI)(BX*4), Y3
+	VFNMADD231PS Y2, Y12, Y3     // w − α(…)
+	VMOVUPS Y3, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT mloop
+	VZEROUPPER
+	RET
+
+// func axpyAsm(a float32, x, y []float32)
+TEXT ·axpyAsm(SB), NOSPLIT, $0-56
+	VBROADCASTSS a+0(FP), Y8
+	MOVQ x_base+8(FP), SI
+	MOVQ y_base+32(FP), DI
+	MOVQ y_len+40(FP), CX
+	XORQ BX, BX
+	CMPQ CX, $32
+	JLT aloop8
+aloop32:
+	VMOVUPS (DI)(BX*4), Y0
+	VMOVUPS 32(DI)(BX*4), Y1
+	VMOVUPS 64(DI)(BX*4), Y2
+	VMOVUPS 96(DI)(BX*4), Y3
+	VFMADD231PS (SI)(BX*4), Y8, Y0
+	VFMADD231PS 32(SI)(BX*4), Y8, Y1
+	VFMADD231PS 64(SI)(BX*4), Y8, Y2
+	VFMADD231PS 96(SI)(BX*4), Y8, Y3
+	VMOVUPS Y0, (DI)(BX*4)
+	VMOVUPS Y1, 32(DI)(BX*4)
+	VMOVUPS Y2, 64(DI)(BX*4)
+	VMOVUPS Y3, 96(DI)(BX*4)
+	ADDQ $32, BX
+	LEAQ 32(BX), DX
+	CMPQ DX, CX
+	JLE aloop32
+	CMPQ BX, CX
+	JGE adone
+aloop8:
+	VMOVUPS (DI)(BX*4), Y0
+	VFMADD231PS (SI)(BX*4), Y8, Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT aloop8
+adone:
+	VZEROUPPER
+	RET

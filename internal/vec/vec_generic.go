@@ -1,0 +1,11 @@
+//go:build !amd64 || purego
+
+package vec
+
+// Without the assembly (another architecture, or the purego build tag) the
+// Go forms run everywhere.
+var useAsm = false
+
+func adamAsm(w, g, m, v []float32, p *AdamParams)  { panic("vec: no assembly") }
+func momentumAsm(w, g, b []float32, k *[5]float32) { panic("vec: no assembly") }
+func axpyAsm(a float32, x, y []float32)            { panic("vec: no assembly") }

@@ -1,0 +1,134 @@
+package vec
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var sizes = []int{1, 7, 8, 17, 31, 255, 1000, 1027}
+
+func randVec(rng *rand.Rand, n int, lo, hi float32) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = lo + (hi-lo)*rng.Float32()
+	}
+	return x
+}
+
+// close32 reports whether a and b agree to a few float32 roundings of
+// numbers of the size of scale: a fused multiply-add rounds once where the
+// Go form rounds twice, which shows as an error of the size of the terms
+// (up to scale), not of a result that cancels.
+func close32(a, b []float32, scale float64) (int, bool) {
+	for i := range a {
+		d := math.Abs(float64(a[i]) - float64(b[i]))
+		if d > 4e-7*(scale+math.Abs(float64(a[i]))) {
+			return i, false
+		}
+	}
+	return 0, true
+}
+
+// run calls f on copies of the inputs with the assembly on (where it can
+// run) and with the Go forms only, and compares every output.
+func compare(t *testing.T, name string, f func(bufs [][]float32), inputs ...[]float32) {
+	t.Helper()
+	if !useAsm {
+		t.Skip("no AVX2/FMA here: the Go forms are the only ones")
+	}
+	a := make([][]float32, len(inputs))
+	b := make([][]float32, len(inputs))
+	for i, x := range inputs {
+		a[i], b[i] = slices.Clone(x), slices.Clone(x)
+	}
+	f(a)
+	useAsm = false
+	f(b)
+	useAsm = true
+	for i := range a {
+		scale := 0.0
+		for _, x := range inputs[i] {
+			scale = math.Max(scale, math.Abs(float64(x)))
+		}
+		if j, ok := close32(a[i], b[i], scale); !ok {
+			t.Errorf("%s: buffer %d element %d: assembly %g, Go %g", name, i, j, a[i][j], b[i][j])
+		}
+	}
+}
+
+func TestAdamMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range sizes {
+		for _, p := range []AdamParams{
+			{B1: 0.9, B2: 0.999, C1: 10, C2: 31.6, Eps: 1e-8, LR: 1e-3},
+			{B1: 0.9, B2: 0.999, C1: 1.2, C2: 1.01, Eps: 1e-8, LR: 1e-2, WD: 0.01},
+			{B1: 0.8, B2: 0.99, C1: 1.5, C2: 2, Eps: 1e-4, LR: 0.1, EpsInside: true},
+		} {
+			w, g := randVec(rng, n, -1, 1), randVec(rng, n, -2, 2)
+			m, v := randVec(rng, n, -0.5, 0.5), randVec(rng, n, 0, 1)
+			compare(t, "Adam", func(b [][]float32) { Adam(b[0], b[1], b[2], b[3], &p) }, w, g, m, v)
+		}
+	}
+}
+
+func TestMomentumMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range sizes {
+		for _, p := range []MomentumParams{
+			{Mu: 0.9, Damp: 1, LR: 0.1},
+			{Mu: 0.9, Damp: 1, LR: 0.1, First: true},
+			{Mu: 0.9, Damp: 0.5, LR: 0.01, Nesterov: true},
+			{Mu: 0.5, Damp: 1, LR: 0.01, Nesterov: true, First: true},
+		} {
+			w, g, b := randVec(rng, n, -1, 1), randVec(rng, n, -2, 2), randVec(rng, n, -1, 1)
+			compare(t, "Momentum", func(x [][]float32) { Momentum(x[0], x[1], x[2], &p) }, w, g, b)
+		}
+	}
+}
+
+func TestAxpyMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range append(sizes, 32, 63, 64, 100) {
+		x, y := randVec(rng, n, -1, 1), randVec(rng, n, -1, 1)
+		compare(t, "Axpy", func(b [][]float32) { Axpy(-0.3, b[0], b[1]) }, x, y)
+	}
+}
+
+// TestGoForms checks the Go forms against float64 evaluations of the
+// update rules in their doc comments.
+func TestGoForms(t *testing.T) {
+	w, g, m, v := []float32{1, -2}, []float32{0.5, -1}, []float32{0.1, 0.2}, []float32{0.3, 0.4}
+	p := AdamParams{B1: 0.9, B2: 0.99, C1: 2, C2: 3, Eps: 0.01, LR: 0.1, WD: 0.5}
+	want := make([]float64, 2)
+	for i := range w {
+		mi := 0.9*float64(m[i]) + 0.1*float64(g[i])
+		vi := 0.99*float64(v[i]) + 0.01*float64(g[i])*float64(g[i])
+		u := 2 * mi / (3*math.Sqrt(vi) + 0.01)
+		want[i] = float64(w[i]) - 0.1*(u+0.5*float64(w[i]))
+	}
+	adamGo(w, g, m, v, &p)
+	for i := range w {
+		if math.Abs(float64(w[i])-want[i]) > 1e-6 {
+			t.Errorf("Adam w[%d] = %g, want %g", i, w[i], want[i])
+		}
+	}
+	w, b := []float32{1}, []float32{2}
+	momentumGo(w, []float32{3}, b, &MomentumParams{Mu: 0.5, Damp: 0.5, LR: 0.1, Nesterov: true})
+	// b = 0.5·2 + 0.5·3 = 2.5; w = 1 − 0.1(3 + 0.5·2.5) = 0.575.
+	if b[0] != 2.5 || math.Abs(float64(w[0])-0.575) > 1e-7 {
+		t.Errorf("Nesterov momentum: w %g b %g, want 0.575 2.5", w[0], b[0])
+	}
+}
+
+func TestLengthMismatchPanics(t *testing.T) {
+	defer func() {
+		r := recover()
+		if s, _ := r.(string); !strings.Contains(s, "lengths 3 and 2") {
+			t.Fatalf("panic %v, want one naming both lengths", r)
+		}
+	}()
+	Axpy(1, make([]float32, 2), make([]float32, 3))
+}
