@@ -144,3 +144,58 @@ func Axpy(a float32, x, y []float32) {
 		y[i] += a * x[i]
 	}
 }
+
+// Add sets y ← y + x.
+func Add(y, x []float32) {
+	checkLen("Add", len(y), len(x))
+	n := 0
+	if useAsm {
+		n = len(y) &^ 7
+		if n > 0 {
+			addAsm(y[:n], x[:n])
+		}
+	}
+	x, y = x[n:], y[n:len(x)]
+	for i := range y {
+		y[i] += x[i]
+	}
+}
+
+// ReLU sets dst ← max(x, 0), elementwise; NaN stays NaN (and −0 may stay
+// −0, which compares equal to 0).
+func ReLU(dst, x []float32) {
+	checkLen("ReLU", len(dst), len(x))
+	n := 0
+	if useAsm {
+		n = len(dst) &^ 7
+		if n > 0 {
+			reluAsm(dst[:n], x[:n])
+		}
+	}
+	x, dst = x[n:], dst[n:len(x)]
+	for i, v := range x {
+		if v < 0 {
+			v = 0
+		}
+		dst[i] = v
+	}
+}
+
+// ReLUBackward adds to gx the gradient g where the ReLU's output y is
+// positive: gx ← gx + [y > 0]·g.
+func ReLUBackward(gx, g, y []float32) {
+	checkLen("ReLUBackward", len(gx), len(g), len(y))
+	n := 0
+	if useAsm {
+		n = len(gx) &^ 7
+		if n > 0 {
+			reluBackwardAsm(gx[:n], g[:n], y[:n])
+		}
+	}
+	gx, g, y = gx[n:], g[n:len(gx)], y[n:len(gx)]
+	for i := range gx {
+		if y[i] > 0 {
+			gx[i] += g[i]
+		}
+	}
+}

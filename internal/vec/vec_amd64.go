@@ -21,3 +21,12 @@ func momentumAsm(w, g, b []float32, k *[5]float32)
 
 //go:noescape
 func axpyAsm(a float32, x, y []float32)
+
+//go:noescape
+func addAsm(y, x []float32)
+
+//go:noescape
+func reluAsm(dst, x []float32)
+
+//go:noescape
+func reluBackwardAsm(gx, g, y []float32)

@@ -152,3 +152,105 @@ aloop8:
 adone:
 	VZEROUPPER
 	RET
+
+// func addAsm(y, x []float32)
+TEXT ·addAsm(SB), NOSPLIT, $0-48
+	MOVQ y_base+0(FP), DI
+	MOVQ y_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	XORQ BX, BX
+	CMPQ CX, $32
+	JLT dloop8
+dloop32:
+	VMOVUPS (DI)(BX*4), Y0
+	VMOVUPS 32(DI)(BX*4), Y1
+	VMOVUPS 64(DI)(BX*4), Y2
+	VMOVUPS 96(DI)(BX*4), Y3
+	VADDPS (SI)(BX*4), Y0, Y0
+	VADDPS 32(SI)(BX*4), Y1, Y1
+	VADDPS 64(SI)(BX*4), Y2, Y2
+	VADDPS 96(SI)(BX*4), Y3, Y3
+	VMOVUPS Y0, (DI)(BX*4)
+	VMOVUPS Y1, 32(DI)(BX*4)
+	VMOVUPS Y2, 64(DI)(BX*4)
+	VMOVUPS Y3, 96(DI)(BX*4)
+	ADDQ $32, BX
+	LEAQ 32(BX), DX
+	CMPQ DX, CX
+	JLE dloop32
+	CMPQ BX, CX
+	JGE ddone
+dloop8:
+	VMOVUPS (DI)(BX*4), Y0
+	VADDPS (SI)(BX*4), Y0, Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT dloop8
+ddone:
+	VZEROUPPER
+	RET
+
+// func reluAsm(dst, x []float32)
+//
+// VMAXPS returns its second source (Go's first operand) when either is
+// NaN, so max(0, x) is written with x there: NaN passes through.
+TEXT ·reluAsm(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	VXORPS Y8, Y8, Y8
+	XORQ BX, BX
+	CMPQ CX, $32
+	JLT rloop8
+rloop32:
+	VMOVUPS (SI)(BX*4), Y0
+	VMOVUPS 32(SI)(BX*4), Y1
+	VMOVUPS 64(SI)(BX*4), Y2
+	VMOVUPS 96(SI)(BX*4), Y3
+	VMAXPS Y0, Y8, Y0
+	VMAXPS Y1, Y8, Y1
+	VMAXPS Y2, Y8, Y2
+	VMAXPS Y3, Y8, Y3
+	VMOVUPS Y0, (DI)(BX*4)
+	VMOVUPS Y1, 32(DI)(BX*4)
+	VMOVUPS Y2, 64(DI)(BX*4)
+	VMOVUPS Y3, 96(DI)(BX*4)
+	ADDQ $32, BX
+	LEAQ 32(BX), DX
+	CMPQ DX, CX
+	JLE rloop32
+	CMPQ BX, CX
+	JGE rdone
+rloop8:
+	VMOVUPS (SI)(BX*4), Y0
+	VMAXPS Y0, Y8, Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT rloop8
+rdone:
+	VZEROUPPER
+	RET
+
+// func reluBackwardAsm(gx, g, y []float32)
+//
+// The mask y > 0 (ordered, so NaN gives false) selects g.
+TEXT ·reluBackwardAsm(SB), NOSPLIT, $0-72
+	MOVQ gx_base+0(FP), DI
+	MOVQ gx_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ y_base+48(FP), R8
+	VXORPS Y8, Y8, Y8
+	XORQ BX, BX
+bloop:
+	VMOVUPS (R8)(BX*4), Y0
+	VCMPPS $0x1e, Y8, Y0, Y0     // y > 0 (GT_OQ)
+	VANDPS (SI)(BX*4), Y0, Y0
+	VADDPS (DI)(BX*4), Y0, Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT bloop
+	VZEROUPPER
+	RET

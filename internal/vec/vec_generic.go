@@ -9,3 +9,7 @@ var useAsm = false
 func adamAsm(w, g, m, v []float32, p *AdamParams)  { panic("vec: no assembly") }
 func momentumAsm(w, g, b []float32, k *[5]float32) { panic("vec: no assembly") }
 func axpyAsm(a float32, x, y []float32)            { panic("vec: no assembly") }
+
+func addAsm(y, x []float32)              { panic("vec: no assembly") }
+func reluAsm(dst, x []float32)           { panic("vec: no assembly") }
+func reluBackwardAsm(gx, g, y []float32) { panic("vec: no assembly") }

@@ -132,3 +132,40 @@ func TestLengthMismatchPanics(t *testing.T) {
 	}()
 	Axpy(1, make([]float32, 2), make([]float32, 3))
 }
+
+func TestElementwiseMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range append(sizes, 32, 63, 64, 100) {
+		x, y, g := randVec(rng, n, -1, 1), randVec(rng, n, -1, 1), randVec(rng, n, -1, 1)
+		compare(t, "Add", func(b [][]float32) { Add(b[0], b[1]) }, y, x)
+		compare(t, "ReLU", func(b [][]float32) { ReLU(b[0], b[1]) }, y, x)
+		compare(t, "ReLUBackward", func(b [][]float32) { ReLUBackward(b[0], b[1], b[2]) }, y, g, x)
+	}
+}
+
+func TestReLUSpecialValues(t *testing.T) {
+	nan := float32(math.NaN())
+	inf := float32(math.Inf(1))
+	x := []float32{nan, -inf, inf, -1, 0, 2, nan, -3, 4}
+	for _, asm := range []bool{false, true} {
+		if asm && !useAsm {
+			continue
+		}
+		saved := useAsm
+		useAsm = asm
+		y := make([]float32, len(x))
+		ReLU(y, x)
+		gx := make([]float32, len(x))
+		ReLUBackward(gx, []float32{1, 1, 1, 1, 1, 1, 1, 1, 1}, y)
+		useAsm = saved
+		for i, v := range x {
+			want := max(v, 0)
+			if !(y[i] == want || y[i] != y[i] && want != want) {
+				t.Errorf("asm %v: ReLU(%g) = %g, want %g", asm, v, y[i], want)
+			}
+			if wg := float32(0); y[i] > 0 && gx[i] != 1 || !(y[i] > 0) && gx[i] != wg {
+				t.Errorf("asm %v: ReLU'(%g) passed %g", asm, v, gx[i])
+			}
+		}
+	}
+}
