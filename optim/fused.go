@@ -9,8 +9,9 @@ import (
 // fusion runs a float32 chain that internal/vec has a kernel for as that
 // one kernel per block: plain SGD (scale-by-learning-rate alone), SGD with
 // momentum or Nesterov (trace, scale-by-learning-rate), Adam (scale-by-adam,
-// scale-by-learning-rate) and AdamW (the same with decoupled weight decay
-// between them). The kernel reads w, g and the state once and writes w and
+// scale-by-learning-rate), AdamW (the same with decoupled weight decay
+// between them), Adagrad and RMSProp without centering or momentum, and
+// Adadelta. The kernel reads w, g and the state once and writes w and
 // the state once, with AVX2 where the processor has it, and uses the
 // stages' own state, so that State, SaveState and a step through the
 // chain see the same vectors. Every step checks that the stages'
@@ -21,11 +22,16 @@ type fusion[T Float] struct {
 	trace *Trace[T]
 	adam  *ScaleByAdam[T]
 	decay *AddDecayedWeights[T]
+	ada   *ScaleByAdagrad[T]
+	rms   *ScaleByRMS[T]
+	delta *ScaleByAdadelta[T]
 
 	// The step in progress.
-	neg   float32 // −α
-	mom   vec.MomentumParams
-	adamP vec.AdamParams
+	neg    float32 // −α
+	mom    vec.MomentumParams
+	adamP  vec.AdamParams
+	rmsP   vec.RMSParams
+	deltaP vec.AdadeltaParams
 }
 
 // newFusion returns the fusion of tr, or nil if its stages have no fused
@@ -50,6 +56,12 @@ func newFusion[T Float](tr Transform[T]) *fusion[T] {
 			f.trace = s
 		case *ScaleByAdam[T]:
 			f.adam = s
+		case *ScaleByAdagrad[T]:
+			f.ada = s
+		case *ScaleByRMS[T]:
+			f.rms = s
+		case *ScaleByAdadelta[T]:
+			f.delta = s
 		default:
 			return nil
 		}
@@ -89,6 +101,18 @@ func (f *fusion[T]) ready(t int) bool {
 		}
 		f.adamP = vec.AdamParams{B1: float32(s.B1), B2: float32(s.B2), C1: float32(s.c1), C2: float32(s.c2),
 			Eps: float32(s.Eps), LR: -f.neg, WD: wd, EpsInside: s.EpsInside}
+	case f.ada != nil:
+		f.rmsP = vec.RMSParams{A: 1, B: 1, Eps: float32(f.ada.Eps), LR: -f.neg, EpsInside: f.ada.EpsInside}
+	case f.rms != nil:
+		s := f.rms
+		if s.Centered {
+			return false
+		}
+		rho := float32(s.Decay)
+		f.rmsP = vec.RMSParams{A: rho, B: 1 - rho, Eps: float32(s.Eps), LR: -f.neg, EpsInside: s.EpsInside}
+	case f.delta != nil:
+		s := f.delta
+		f.deltaP = vec.AdadeltaParams{Rho: float32(s.Rho), Eps: float32(s.Eps), LR: -f.neg, EpsOutside: s.EpsOutside}
 	}
 	return true
 }
@@ -101,6 +125,12 @@ func (f *fusion[T]) run(w, g []T, b block) {
 		vec.Momentum(ww, gg, f32(f.trace.buf[b.off:b.off+b.n]), &f.mom)
 	case f.adam != nil:
 		vec.Adam(ww, gg, f32(f.adam.m[b.off:b.off+b.n]), f32(f.adam.v[b.off:b.off+b.n]), &f.adamP)
+	case f.ada != nil:
+		vec.RMS(ww, gg, f32(f.ada.sum[b.off:b.off+b.n]), &f.rmsP)
+	case f.rms != nil:
+		vec.RMS(ww, gg, f32(f.rms.sq[b.off:b.off+b.n]), &f.rmsP)
+	case f.delta != nil:
+		vec.Adadelta(ww, gg, f32(f.delta.sq[b.off:b.off+b.n]), f32(f.delta.acc[b.off:b.off+b.n]), &f.deltaP)
 	default:
 		vec.Axpy(f.neg, gg, ww)
 	}

@@ -24,6 +24,12 @@ func TestFusedMatchesChain(t *testing.T) {
 		{"adam", func(h *Hyper) { h.EpsInside = true; h.Eps = 1e-4 }},
 		{"adamw", nil},
 		{"adamw", func(h *Hyper) { h.WeightDecay = 0.1; h.LR = 1e-2 }},
+		{"adagrad", nil},
+		{"adagrad", func(h *Hyper) { h.EpsInside = true; h.LRDecay = 0.01 }},
+		{"rmsprop", nil},
+		{"rmsprop", func(h *Hyper) { h.EpsInside = true; h.Eps = 1e-4 }},
+		{"adadelta", nil},
+		{"adadelta", func(h *Hyper) { h.LectureAdadelta = true }},
 	}
 	const n = 2*blockSize + 13
 	for _, tc := range tests {

@@ -199,3 +199,81 @@ func ReLUBackward(gx, g, y []float32) {
 		}
 	}
 }
+
+// RMSParams are the constants of the fused RMS-scaled step.
+type RMSParams struct {
+	// A and B weigh the accumulator and the squared gradient: A = B = 1 is
+	// Adagrad's sum, A = ρ and B = 1 − ρ RMSProp's moving average.
+	A, B float32
+	// Eps is ε and LR the rate α.
+	Eps, LR float32
+	// EpsInside divides by √(s + ε) instead of √s + ε.
+	EpsInside bool
+}
+
+// RMS applies one fused step of Adagrad or RMSProp (without centering or
+// momentum) to w from the gradient g, updating the accumulator s:
+//
+//	s ← A·s + B·g²,   w ← w − α·g/(√s + ε)   (or g/√(s + ε)).
+func RMS(w, g, s []float32, p *RMSParams) {
+	checkLen("RMS", len(w), len(g), len(s))
+	n := 0
+	if useAsm {
+		n = len(w) &^ 7
+		if n > 0 {
+			rmsAsm(w[:n], g[:n], s[:n], p)
+		}
+	}
+	w, g, s = w[n:], g[n:len(w)], s[n:len(w)]
+	for i := range w {
+		gi := g[i]
+		si := p.A*s[i] + p.B*gi*gi
+		s[i] = si
+		if p.EpsInside {
+			w[i] -= p.LR * (gi / sqrt32(si+p.Eps))
+		} else {
+			w[i] -= p.LR * (gi / (sqrt32(si) + p.Eps))
+		}
+	}
+}
+
+// AdadeltaParams are the constants of the fused Adadelta step.
+type AdadeltaParams struct {
+	// Rho is ρ, Eps ε and LR the rate α (1 in the paper).
+	Rho, Eps, LR float32
+	// EpsOutside uses the lecture's (√Δ + ε)/(√s + ε) instead of
+	// PyTorch's √(Δ + ε)/√(s + ε).
+	EpsOutside bool
+}
+
+// Adadelta applies one fused Adadelta step (Zeiler 2012) to w from the
+// gradient g, updating the mean squares s of the gradients and d of the
+// steps:
+//
+//	s ← ρs + (1−ρ)g²,   u = √(d + ε)/√(s + ε)·g,   d ← ρd + (1−ρ)u²,
+//	w ← w − α·u.
+func Adadelta(w, g, s, d []float32, p *AdadeltaParams) {
+	checkLen("Adadelta", len(w), len(g), len(s), len(d))
+	n := 0
+	if useAsm {
+		n = len(w) &^ 7
+		if n > 0 {
+			adadeltaAsm(w[:n], g[:n], s[:n], d[:n], p)
+		}
+	}
+	w, g, s, d = w[n:], g[n:len(w)], s[n:len(w)], d[n:len(w)]
+	rho, eps := p.Rho, p.Eps
+	for i := range w {
+		gi := g[i]
+		si := rho*s[i] + (1-rho)*gi*gi
+		s[i] = si
+		var u float32
+		if p.EpsOutside {
+			u = (sqrt32(d[i]) + eps) / (sqrt32(si) + eps) * gi
+		} else {
+			u = sqrt32(d[i]+eps) / sqrt32(si+eps) * gi
+		}
+		d[i] = rho*d[i] + (1-rho)*u*u
+		w[i] -= p.LR * u
+	}
+}

@@ -30,3 +30,9 @@ func reluAsm(dst, x []float32)
 
 //go:noescape
 func reluBackwardAsm(gx, g, y []float32)
+
+//go:noescape
+func rmsAsm(w, g, s []float32, p *RMSParams)
+
+//go:noescape
+func adadeltaAsm(w, g, s, d []float32, p *AdadeltaParams)

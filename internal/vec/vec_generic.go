@@ -13,3 +13,6 @@ func axpyAsm(a float32, x, y []float32)            { panic("vec: no assembly") }
 func addAsm(y, x []float32)              { panic("vec: no assembly") }
 func reluAsm(dst, x []float32)           { panic("vec: no assembly") }
 func reluBackwardAsm(gx, g, y []float32) { panic("vec: no assembly") }
+
+func rmsAsm(w, g, s []float32, p *RMSParams)              { panic("vec: no assembly") }
+func adadeltaAsm(w, g, s, d []float32, p *AdadeltaParams) { panic("vec: no assembly") }

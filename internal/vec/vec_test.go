@@ -169,3 +169,25 @@ func TestReLUSpecialValues(t *testing.T) {
 		}
 	}
 }
+
+func TestRMSAndAdadeltaMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, n := range sizes {
+		for _, p := range []RMSParams{
+			{A: 1, B: 1, Eps: 1e-10, LR: 0.01},
+			{A: 0.99, B: 0.01, Eps: 1e-8, LR: 0.01},
+			{A: 0.9, B: 0.1, Eps: 1e-3, LR: 0.1, EpsInside: true},
+		} {
+			w, g, s := randVec(rng, n, -1, 1), randVec(rng, n, -2, 2), randVec(rng, n, 0, 1)
+			compare(t, "RMS", func(b [][]float32) { RMS(b[0], b[1], b[2], &p) }, w, g, s)
+		}
+		for _, p := range []AdadeltaParams{
+			{Rho: 0.9, Eps: 1e-6, LR: 1},
+			{Rho: 0.95, Eps: 1e-4, LR: 0.5, EpsOutside: true},
+		} {
+			w, g := randVec(rng, n, -1, 1), randVec(rng, n, -2, 2)
+			s, d := randVec(rng, n, 0, 1), randVec(rng, n, 0, 0.1)
+			compare(t, "Adadelta", func(b [][]float32) { Adadelta(b[0], b[1], b[2], b[3], &p) }, w, g, s, d)
+		}
+	}
+}
