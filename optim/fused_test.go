@@ -30,6 +30,12 @@ func TestFusedMatchesChain(t *testing.T) {
 		{"rmsprop", func(h *Hyper) { h.EpsInside = true; h.Eps = 1e-4 }},
 		{"adadelta", nil},
 		{"adadelta", func(h *Hyper) { h.LectureAdadelta = true }},
+		{"amsgrad", nil},
+		{"nadam", nil},
+		{"radam", nil},
+		{"adamax", nil},
+		{"lion", nil},
+		{"lion", func(h *Hyper) { h.WeightDecay = 0.1 }},
 	}
 	const n = 2*blockSize + 13
 	for _, tc := range tests {
@@ -81,6 +87,21 @@ func TestFusedFallsBack(t *testing.T) {
 	if !o.fuse.ready(2) {
 		t.Fatal("adamw without a mask is not fused")
 	}
+	for _, name := range Names() {
+		if o, _ := New[float32](name, mustDefaults(name)); o.fuse == nil {
+			t.Errorf("%s is not fused", name)
+		}
+	}
+	h2 := mustDefaults("rmsprop")
+	h2.Centered = true
+	if o, _ := New[float32]("rmsprop", h2); o.fuse == nil || o.fuse.ready(1) {
+		t.Error("centered RMSProp is fused")
+	}
+	h2 = mustDefaults("sgd")
+	h2.WeightDecay = 1e-4
+	if o, _ := New[float32]("sgd", h2); o.fuse != nil {
+		t.Error("SGD with L2 decay is fused")
+	}
 	findDecay(o.Transform()).Mask = []bool{true, false, true}
 	if o.fuse.ready(2) {
 		t.Fatal("a decay mask is fused")
@@ -103,4 +124,12 @@ func findDecay[T Float](tr Transform[T]) *AddDecayedWeights[T] {
 		}
 	}
 	return nil
+}
+
+func mustDefaults(name string) Hyper {
+	h, err := Defaults(name)
+	if err != nil {
+		panic(err)
+	}
+	return h
 }

@@ -10,7 +10,7 @@ func BenchmarkAdam(b *testing.B) {
 	w, g, m, v := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 	p := AdamParams{B1: 0.9, B2: 0.999, C1: 1, C2: 1, Eps: 1e-8, LR: 1e-3}
 	for range b.N {
-		Adam(w, g, m, v, &p)
+		Adam(w, g, m, v, nil, &p)
 	}
 	b.ReportMetric(float64(7*4*n)*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "GB/s")
 }

@@ -28,52 +28,145 @@ func checkLen(name string, n int, others ...int) {
 	}
 }
 
-// AdamParams are the per-step constants of Adam's fused update.
+// AdamParams are the per-step constants of the fused Adam-family update.
 type AdamParams struct {
-	// B1, B2 are β₁, β₂; C1 = 1/(1−β₁ᵗ) and C2 = 1/√(1−β₂ᵗ) the bias
-	// corrections of step t; Eps is ε.
+	// B1, B2 are β₁, β₂; C1 and C2 scale the first moment and the root of
+	// the second (Adam: 1/(1−β₁ᵗ) and 1/√(1−β₂ᵗ)); Eps is ε.
 	B1, B2, C1, C2, Eps float32
 	// LR is the rate α of this step; WD the decoupled weight decay λ of
 	// AdamW (0 for Adam).
 	LR, WD float32
-	// EpsInside puts ε under the square root: √(v̂ + ε) instead of √v̂ + ε.
+	// CG weighs the gradient itself in the numerator (NAdam's look-ahead;
+	// 0 for Adam).
+	CG float32
+	// EpsInside puts ε under the square root: √(C2²·v + ε) instead of
+	// C2·√v + ε.
 	EpsInside bool
 }
 
-// Adam applies one fused Adam (or AdamW) step to the parameters w from the
-// gradient g, updating the moments m and v, in one pass over memory:
+// Adam applies one fused step of Adam, AdamW, AMSGrad, NAdam or (adaptive)
+// RAdam to the parameters w from the gradient g, updating the moments m
+// and v, in one pass over memory:
 //
 //	m ← β₁m + (1−β₁)g,   v ← β₂v + (1−β₂)g²,
-//	u = C1·m / (C2·√v + ε)      (or C1·m / √(C2²·v + ε) with EpsInside),
+//	v̂ = max(vmax, v) → vmax   with AMSGrad (vmax not nil), v otherwise,
+//	u = (C1·m + CG·g) / (C2·√v̂ + ε)      (or / √(C2²·v̂ + ε) with EpsInside),
 //	w ← w − α(u + λw).
-func Adam(w, g, m, v []float32, p *AdamParams) {
+func Adam(w, g, m, v, vmax []float32, p *AdamParams) {
 	checkLen("Adam", len(w), len(g), len(m), len(v))
+	if vmax != nil {
+		checkLen("Adam", len(w), len(vmax))
+	}
 	n := 0
 	if useAsm {
 		n = len(w) &^ 7
 		if n > 0 {
-			adamAsm(w[:n], g[:n], m[:n], v[:n], p)
+			var vm []float32
+			if vmax != nil {
+				vm = vmax[:n]
+			}
+			adamAsm(w[:n], g[:n], m[:n], v[:n], vm, p)
 		}
 	}
-	adamGo(w[n:], g[n:], m[n:], v[n:], p)
+	var vm []float32
+	if vmax != nil {
+		vm = vmax[n:]
+	}
+	adamGo(w[n:], g[n:], m[n:], v[n:], vm, p)
 }
 
-func adamGo(w, g, m, v []float32, p *AdamParams) {
-	b1, b2, c1, c2, eps, lr, wd := p.B1, p.B2, p.C1, p.C2, p.Eps, p.LR, p.WD
+func adamGo(w, g, m, v, vmax []float32, p *AdamParams) {
+	b1, b2, c1, c2, eps, lr, wd, cg := p.B1, p.B2, p.C1, p.C2, p.Eps, p.LR, p.WD, p.CG
 	m, v, g = m[:len(w)], v[:len(w)], g[:len(w)]
 	for i := range w {
 		gi := g[i]
 		mi := b1*m[i] + (1-b1)*gi
 		vi := b2*v[i] + (1-b2)*gi*gi
 		m[i], v[i] = mi, vi
-		var u float32
-		if p.EpsInside {
-			u = mi * c1 / sqrt32(vi*c2*c2+eps)
-		} else {
-			u = mi * c1 / (sqrt32(vi)*c2 + eps)
+		if vmax != nil {
+			vi = max(vmax[i], vi)
+			vmax[i] = vi
 		}
+		var d float32
+		if p.EpsInside {
+			d = sqrt32(vi*c2*c2 + eps)
+		} else {
+			d = sqrt32(vi)*c2 + eps
+		}
+		u := (mi*c1 + cg*gi) / d
 		w[i] -= lr * (u + wd*w[i])
 	}
+}
+
+// AdamaxParams are the per-step constants of the fused Adamax update.
+type AdamaxParams struct {
+	// B1, B2 are β₁, β₂, C1 = 1/(1−β₁ᵗ), Eps ε and LR the rate α.
+	B1, B2, C1, Eps, LR float32
+}
+
+// Adamax applies one fused Adamax step (Kingma & Ba 2015, §7.1) to w from
+// the gradient g, updating the moment m and the infinity norm n:
+//
+//	m ← β₁m + (1−β₁)g,   n ← max(β₂n, |g| + ε),   w ← w − α·C1·m/n.
+func Adamax(w, g, m, n []float32, p *AdamaxParams) {
+	checkLen("Adamax", len(w), len(g), len(m), len(n))
+	k := 0
+	if useAsm {
+		k = len(w) &^ 7
+		if k > 0 {
+			adamaxAsm(w[:k], g[:k], m[:k], n[:k], p)
+		}
+	}
+	w, g, m, n = w[k:], g[k:len(w)], m[k:len(w)], n[k:len(w)]
+	for i := range w {
+		gi := g[i]
+		mi := p.B1*m[i] + (1-p.B1)*gi
+		ni := max(p.B2*n[i], abs32(gi)+p.Eps)
+		m[i], n[i] = mi, ni
+		w[i] -= p.LR * (mi * p.C1 / ni)
+	}
+}
+
+// LionParams are the constants of the fused Lion update.
+type LionParams struct {
+	// B1, B2 are β₁, β₂, LR the rate α and WD the decoupled weight decay λ.
+	B1, B2, LR, WD float32
+}
+
+// Lion applies one fused Lion step (Chen et al. 2023) to w from the
+// gradient g, updating the momentum m:
+//
+//	c = β₁m + (1−β₁)g,   m ← β₂m + (1−β₂)g,   w ← w − α(sign(c) + λw).
+func Lion(w, g, m []float32, p *LionParams) {
+	checkLen("Lion", len(w), len(g), len(m))
+	k := 0
+	if useAsm {
+		k = len(w) &^ 7
+		if k > 0 {
+			lionAsm(w[:k], g[:k], m[:k], p)
+		}
+	}
+	w, g, m = w[k:], g[k:len(w)], m[k:len(w)]
+	for i := range w {
+		gi := g[i]
+		c := p.B1*m[i] + (1-p.B1)*gi
+		m[i] = p.B2*m[i] + (1-p.B2)*gi
+		var sgn float32
+		switch {
+		case c > 0:
+			sgn = 1
+		case c < 0:
+			sgn = -1
+		}
+		w[i] -= p.LR * (sgn + p.WD*w[i])
+	}
+}
+
+func abs32(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // MomentumParams are the constants of the fused momentum step.

@@ -14,7 +14,13 @@ var useAsm = cpu.X86.HasAVX && cpu.X86.HasAVX2 && cpu.X86.HasFMA
 // Go.
 
 //go:noescape
-func adamAsm(w, g, m, v []float32, p *AdamParams)
+func adamAsm(w, g, m, v, vmax []float32, p *AdamParams)
+
+//go:noescape
+func adamaxAsm(w, g, m, n []float32, p *AdamaxParams)
+
+//go:noescape
+func lionAsm(w, g, m []float32, p *LionParams)
 
 //go:noescape
 func momentumAsm(w, g, b []float32, k *[5]float32)

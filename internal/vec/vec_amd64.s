@@ -7,16 +7,48 @@
 // rest). Go assembly writes operands right to left: VFMADD231PS a, b, c
 // sets c = b·a + c.
 
-// func adamAsm(w, g, m, v []float32, p *AdamParams)
+// func adamAsm(w, g, m, v, vmax []float32, p *AdamParams)
 //
-// AdamParams: B1 0, B2 4, C1 8, C2 12, Eps 16, LR 20, WD 24, EpsInside 28.
-TEXT ·adamAsm(SB), NOSPLIT, $0-104
+// AdamParams: B1 0, B2 4, C1 8, C2 12, Eps 16, LR 20, WD 24, CG 28,
+// EpsInside 32. vmax is nil without AMSGrad. Four loops: ε outside or
+// inside the root, with or without AMSGrad, built from these steps.
+
+// ADAM_MOMENTS: Y0 = g, Y1 = m, Y3 = v (both stored).
+#define ADAM_MOMENTS \
+	VMOVUPS (SI)(BX*4), Y0; \
+	VMULPS (R8)(BX*4), Y8, Y1; \
+	VFMADD231PS Y0, Y9, Y1; \
+	VMOVUPS Y1, (R8)(BX*4); \
+	VMULPS Y0, Y0, Y2; \
+	VMULPS (R9)(BX*4), Y10, Y3; \
+	VFMADD231PS Y2, Y11, Y3; \
+	VMOVUPS Y3, (R9)(BX*4)
+
+// ADAM_AMS: Y3 = vmax = max(vmax, v) (stored).
+#define ADAM_AMS \
+	VMAXPS (R10)(BX*4), Y3, Y3; \
+	VMOVUPS Y3, (R10)(BX*4)
+
+// ADAM_STEP: u = (C1·m + CG·g)/Y3, w ← w − α(u + λw).
+#define ADAM_STEP \
+	VMULPS Y12, Y1, Y4; \
+	VFMADD231PS Y0, Y6, Y4; \
+	VDIVPS Y3, Y4, Y4; \
+	VMOVUPS (DI)(BX*4), Y5; \
+	VFMADD231PS Y5, Y7, Y4; \
+	VFNMADD231PS Y4, Y15, Y5; \
+	VMOVUPS Y5, (DI)(BX*4); \
+	ADDQ $8, BX; \
+	CMPQ BX, CX
+
+TEXT ·adamAsm(SB), NOSPLIT, $0-128
 	MOVQ w_base+0(FP), DI
 	MOVQ w_len+8(FP), CX
 	MOVQ g_base+24(FP), SI
 	MOVQ m_base+48(FP), R8
 	MOVQ v_base+72(FP), R9
-	MOVQ p+96(FP), AX
+	MOVQ vmax_base+96(FP), R10
+	MOVQ p+120(FP), AX
 	MOVL $0x3f800000, DX
 	VMOVD DX, X0
 	VBROADCASTSS X0, Y0          // 1
@@ -29,56 +61,137 @@ TEXT ·adamAsm(SB), NOSPLIT, $0-104
 	VBROADCASTSS 16(AX), Y14     // ε
 	VBROADCASTSS 20(AX), Y15     // α
 	VBROADCASTSS 24(AX), Y7      // λ
+	VBROADCASTSS 28(AX), Y6      // CG
 	XORQ BX, BX
-	MOVBLZX 28(AX), DX
+	MOVBLZX 32(AX), DX
 	TESTL DX, DX
 	JNZ inside
-
+	TESTQ R10, R10
+	JNZ outams
 outside:
-	VMOVUPS (SI)(BX*4), Y0       // g
-	VMULPS (R8)(BX*4), Y8, Y1    // β₁m
-	VFMADD231PS Y0, Y9, Y1       // m = β₁m + (1−β₁)g
-	VMOVUPS Y1, (R8)(BX*4)
-	VMULPS Y0, Y0, Y2            // g²
-	VMULPS (R9)(BX*4), Y10, Y3   // β₂v
-	VFMADD231PS Y2, Y11, Y3      // v = β₂v + (1−β₂)g²
-	VMOVUPS Y3, (R9)(BX*4)
+	ADAM_MOMENTS
 	VSQRTPS Y3, Y3
 	VFMADD213PS Y14, Y13, Y3     // C2·√v + ε
-	VMULPS Y12, Y1, Y4           // C1·m
-	VDIVPS Y3, Y4, Y4            // u
-	VMOVUPS (DI)(BX*4), Y5       // w
-	VFMADD231PS Y5, Y7, Y4       // u + λw
-	VFNMADD231PS Y4, Y15, Y5     // w − α(u + λw)
-	VMOVUPS Y5, (DI)(BX*4)
-	ADDQ $8, BX
-	CMPQ BX, CX
+	ADAM_STEP
 	JLT outside
 	VZEROUPPER
 	RET
-
+outams:
+	ADAM_MOMENTS
+	ADAM_AMS
+	VSQRTPS Y3, Y3
+	VFMADD213PS Y14, Y13, Y3
+	ADAM_STEP
+	JLT outams
+	VZEROUPPER
+	RET
 inside:
 	VMULPS Y13, Y13, Y13         // C2²
+	TESTQ R10, R10
+	JNZ inams
 inloop:
-	VMOVUPS (SI)(BX*4), Y0
-	VMULPS (R8)(BX*4), Y8, Y1
-	VFMADD231PS Y0, Y9, Y1
-	VMOVUPS Y1, (R8)(BX*4)
-	VMULPS Y0, Y0, Y2
-	VMULPS (R9)(BX*4), Y10, Y3
-	VFMADD231PS Y2, Y11, Y3
-	VMOVUPS Y3, (R9)(BX*4)
+	ADAM_MOMENTS
 	VFMADD213PS Y14, Y13, Y3     // C2²·v + ε
 	VSQRTPS Y3, Y3
+	ADAM_STEP
+	JLT inloop
+	VZEROUPPER
+	RET
+inams:
+	ADAM_MOMENTS
+	ADAM_AMS
+	VFMADD213PS Y14, Y13, Y3
+	VSQRTPS Y3, Y3
+	ADAM_STEP
+	JLT inams
+	VZEROUPPER
+	RET
+
+// func adamaxAsm(w, g, m, n []float32, p *AdamaxParams)
+//
+// AdamaxParams: B1 0, B2 4, C1 8, Eps 12, LR 16.
+TEXT ·adamaxAsm(SB), NOSPLIT, $0-104
+	MOVQ w_base+0(FP), DI
+	MOVQ w_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ m_base+48(FP), R8
+	MOVQ n_base+72(FP), R9
+	MOVQ p+96(FP), AX
+	MOVL $0x3f800000, DX
+	VMOVD DX, X0
+	VBROADCASTSS X0, Y0
+	VBROADCASTSS 0(AX), Y8       // β₁
+	VSUBPS Y8, Y0, Y9            // 1 − β₁
+	VBROADCASTSS 4(AX), Y10      // β₂
+	VBROADCASTSS 8(AX), Y12      // C1
+	VBROADCASTSS 12(AX), Y14     // ε
+	VBROADCASTSS 16(AX), Y15     // α
+	MOVL $0x7fffffff, DX
+	VMOVD DX, X0
+	VBROADCASTSS X0, Y11         // |·| mask
+	XORQ BX, BX
+xloop:
+	VMOVUPS (SI)(BX*4), Y0       // g
+	VMULPS (R8)(BX*4), Y8, Y1
+	VFMADD231PS Y0, Y9, Y1       // m = β₁m + (1−β₁)g
+	VMOVUPS Y1, (R8)(BX*4)
+	VANDPS Y11, Y0, Y2
+	VADDPS Y14, Y2, Y2           // |g| + ε
+	VMULPS (R9)(BX*4), Y10, Y3   // β₂n
+	VMAXPS Y2, Y3, Y3            // n = max(β₂n, |g| + ε)
+	VMOVUPS Y3, (R9)(BX*4)
 	VMULPS Y12, Y1, Y4
-	VDIVPS Y3, Y4, Y4
+	VDIVPS Y3, Y4, Y4            // C1·m/n
 	VMOVUPS (DI)(BX*4), Y5
-	VFMADD231PS Y5, Y7, Y4
 	VFNMADD231PS Y4, Y15, Y5
 	VMOVUPS Y5, (DI)(BX*4)
 	ADDQ $8, BX
 	CMPQ BX, CX
-	JLT inloop
+	JLT xloop
+	VZEROUPPER
+	RET
+
+// func lionAsm(w, g, m []float32, p *LionParams)
+//
+// LionParams: B1 0, B2 4, LR 8, WD 12. sign(c) = [c > 0] − [c < 0], so
+// that NaN gives 0 as in the Go form.
+TEXT ·lionAsm(SB), NOSPLIT, $0-80
+	MOVQ w_base+0(FP), DI
+	MOVQ w_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ m_base+48(FP), R8
+	MOVQ p+72(FP), AX
+	MOVL $0x3f800000, DX
+	VMOVD DX, X0
+	VBROADCASTSS X0, Y13         // 1
+	VBROADCASTSS 0(AX), Y8       // β₁
+	VSUBPS Y8, Y13, Y9           // 1 − β₁
+	VBROADCASTSS 4(AX), Y10      // β₂
+	VSUBPS Y10, Y13, Y11         // 1 − β₂
+	VBROADCASTSS 8(AX), Y15      // α
+	VBROADCASTSS 12(AX), Y7      // λ
+	VXORPS Y14, Y14, Y14         // 0
+	XORQ BX, BX
+lloop:
+	VMOVUPS (SI)(BX*4), Y0       // g
+	VMOVUPS (R8)(BX*4), Y1       // m
+	VMULPS Y1, Y8, Y2
+	VFMADD231PS Y0, Y9, Y2       // c = β₁m + (1−β₁)g
+	VMULPS Y1, Y10, Y1
+	VFMADD231PS Y0, Y11, Y1      // m = β₂m + (1−β₂)g
+	VMOVUPS Y1, (R8)(BX*4)
+	VCMPPS $0x1e, Y14, Y2, Y3    // c > 0
+	VCMPPS $0x11, Y14, Y2, Y4    // c < 0 (LT_OQ)
+	VANDPS Y13, Y3, Y3
+	VANDPS Y13, Y4, Y4
+	VSUBPS Y4, Y3, Y3            // sign(c)
+	VMOVUPS (DI)(BX*4), Y5
+	VFMADD231PS Y5, Y7, Y3       // sign(c) + λw
+	VFNMADD231PS Y3, Y15, Y5
+	VMOVUPS Y5, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT lloop
 	VZEROUPPER
 	RET
 

@@ -6,9 +6,11 @@ package vec
 // Go forms run everywhere.
 var useAsm = false
 
-func adamAsm(w, g, m, v []float32, p *AdamParams)  { panic("vec: no assembly") }
-func momentumAsm(w, g, b []float32, k *[5]float32) { panic("vec: no assembly") }
-func axpyAsm(a float32, x, y []float32)            { panic("vec: no assembly") }
+func adamAsm(w, g, m, v, vmax []float32, p *AdamParams) { panic("vec: no assembly") }
+func adamaxAsm(w, g, m, n []float32, p *AdamaxParams)   { panic("vec: no assembly") }
+func lionAsm(w, g, m []float32, p *LionParams)          { panic("vec: no assembly") }
+func momentumAsm(w, g, b []float32, k *[5]float32)      { panic("vec: no assembly") }
+func axpyAsm(a float32, x, y []float32)                 { panic("vec: no assembly") }
 
 func addAsm(y, x []float32)              { panic("vec: no assembly") }
 func reluAsm(dst, x []float32)           { panic("vec: no assembly") }

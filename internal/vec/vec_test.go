@@ -66,11 +66,20 @@ func TestAdamMatchesGo(t *testing.T) {
 			{B1: 0.9, B2: 0.999, C1: 10, C2: 31.6, Eps: 1e-8, LR: 1e-3},
 			{B1: 0.9, B2: 0.999, C1: 1.2, C2: 1.01, Eps: 1e-8, LR: 1e-2, WD: 0.01},
 			{B1: 0.8, B2: 0.99, C1: 1.5, C2: 2, Eps: 1e-4, LR: 0.1, EpsInside: true},
+			{B1: 0.9, B2: 0.999, C1: 0.9, C2: 1.3, Eps: 1e-8, LR: 2e-3, CG: 0.1},
 		} {
 			w, g := randVec(rng, n, -1, 1), randVec(rng, n, -2, 2)
 			m, v := randVec(rng, n, -0.5, 0.5), randVec(rng, n, 0, 1)
-			compare(t, "Adam", func(b [][]float32) { Adam(b[0], b[1], b[2], b[3], &p) }, w, g, m, v)
+			vmax := randVec(rng, n, 0, 1)
+			compare(t, "Adam", func(b [][]float32) { Adam(b[0], b[1], b[2], b[3], nil, &p) }, w, g, m, v)
+			compare(t, "AMSGrad", func(b [][]float32) { Adam(b[0], b[1], b[2], b[3], b[4], &p) }, w, g, m, v, vmax)
 		}
+		w, g, m := randVec(rng, n, -1, 1), randVec(rng, n, -2, 2), randVec(rng, n, -0.5, 0.5)
+		inf := randVec(rng, n, 0, 2)
+		compare(t, "Adamax", func(b [][]float32) {
+			Adamax(b[0], b[1], b[2], b[3], &AdamaxParams{B1: 0.9, B2: 0.999, C1: 3, Eps: 1e-8, LR: 2e-3})
+		}, w, g, m, inf)
+		compare(t, "Lion", func(b [][]float32) { Lion(b[0], b[1], b[2], &LionParams{B1: 0.9, B2: 0.99, LR: 1e-4, WD: 0.1}) }, w, g, m)
 	}
 }
 
@@ -101,19 +110,25 @@ func TestAxpyMatchesGo(t *testing.T) {
 // update rules in their doc comments.
 func TestGoForms(t *testing.T) {
 	w, g, m, v := []float32{1, -2}, []float32{0.5, -1}, []float32{0.1, 0.2}, []float32{0.3, 0.4}
-	p := AdamParams{B1: 0.9, B2: 0.99, C1: 2, C2: 3, Eps: 0.01, LR: 0.1, WD: 0.5}
+	p := AdamParams{B1: 0.9, B2: 0.99, C1: 2, C2: 3, Eps: 0.01, LR: 0.1, WD: 0.5, CG: 0.25}
 	want := make([]float64, 2)
 	for i := range w {
 		mi := 0.9*float64(m[i]) + 0.1*float64(g[i])
 		vi := 0.99*float64(v[i]) + 0.01*float64(g[i])*float64(g[i])
-		u := 2 * mi / (3*math.Sqrt(vi) + 0.01)
+		u := (2*mi + 0.25*float64(g[i])) / (3*math.Sqrt(vi) + 0.01)
 		want[i] = float64(w[i]) - 0.1*(u+0.5*float64(w[i]))
 	}
-	adamGo(w, g, m, v, &p)
+	adamGo(w, g, m, v, nil, &p)
 	for i := range w {
 		if math.Abs(float64(w[i])-want[i]) > 1e-6 {
 			t.Errorf("Adam w[%d] = %g, want %g", i, w[i], want[i])
 		}
+	}
+	lw, lm := []float32{1, 1, 1}, []float32{1, -1, 0}
+	Lion(lw, []float32{-1, 1, 0}, lm, &LionParams{B1: 0.9, B2: 0.99, LR: 0.1, WD: 0.5})
+	// c = 0.9m + 0.1g: 0.8, −0.8, 0 → w = 1 − 0.1(sign + 0.5).
+	if lw[0] != 1-0.1*1.5 || lw[1] != 1-0.1*(-0.5) || lw[2] != 1-0.1*0.5 {
+		t.Errorf("Lion: w = %v", lw)
 	}
 	w, b := []float32{1}, []float32{2}
 	momentumGo(w, []float32{3}, b, &MomentumParams{Mu: 0.5, Damp: 0.5, LR: 0.1, Nesterov: true})
