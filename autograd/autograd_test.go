@@ -133,12 +133,15 @@ func TestGradCheck(t *testing.T) {
 }
 
 func TestGradCheckDetectsWrongGradient(t *testing.T) {
-	// A deliberately wrong backward (gradient doubled) must be caught.
+	// A deliberately wrong backward (gradient doubled) must be caught: the
+	// output is x, but the recorded step is that of 2x.
 	wrong := func(tp *Tape[float64], x []*Var[float64]) *Var[float64] {
-		out := tp.newVar([]int{}, x[0])
-		out.Value.Data[0] = tensor.Dot(x[0].Value.Data, x[0].Value.Data)
-		tp.record(out, func() { tensor.Axpy(4, x[0].Value.Data, tp.grad(x[0]).Data) })
-		return out
+		out := tp.newVar(x[0].Value.Shape, x[0])
+		copy(out.Value.Data, x[0].Value.Data)
+		if n := tp.record(opScale, out, x[0]); n != nil {
+			n.k = 2
+		}
+		return tp.SumSquares(out)
 	}
 	errs, err := GradCheck(wrong, []*tensor.Tensor[float64]{tensor.FromSlice([]float64{1, 2, 3}, 3)}, 1e-6)
 	if err != nil {

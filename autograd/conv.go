@@ -3,7 +3,6 @@ package autograd
 import (
 	"fmt"
 
-	"github.com/descent-ml/descent/internal/parallel"
 	"github.com/descent-ml/descent/tensor"
 )
 
@@ -129,67 +128,79 @@ const colBudget = 1 << 23
 // padded input.
 func (tp *Tape[T]) Conv2D(x, w, b *Var[T], opts Conv2DOptions) *Var[T] {
 	g := checkConv("autograd.Conv2D", x, w, b, opts)
-	inputs := []*Var[T]{x, w}
-	if b != nil {
-		inputs = append(inputs, b)
-	}
-	out := tp.newVar([]int{g.n, g.o, g.oh, g.ow}, inputs...)
+	out := tp.newVar([]int{g.n, g.o, g.oh, g.ow}, x, w, b)
 	L := g.oh * g.ow
 	ckk := g.c * g.kh * g.kw
-	chunk := max(1, min(g.n, colBudget/max(1, ckk*L)))
-	var keep *tensor.Tensor[T] // the columns of the whole batch, kept for backward when it is one chunk
+	chunk := g.chunk()
+	var keep []T // the columns of the whole batch, kept for backward when it is one chunk
+	var bias []T
+	if b != nil {
+		bias = b.Value.Data
+	}
 	for n0 := 0; n0 < g.n; n0 += chunk {
 		nb := min(chunk, g.n-n0)
-		cols := tp.scratch([]int{ckk, nb * L})
-		im2col(cols.Data, x.Value.Data, g, n0, nb)
-		outT := tp.scratch([]int{g.o, nb * L})
-		convGemmForward(outT.Data, w.Value.Data, cols.Data, g, nb*L)
-		var bias []T
-		if b != nil {
-			bias = b.Value.Data
-		}
-		scatterOut(out.Value.Data, outT.Data, bias, g, n0, nb)
+		cols := tp.scratch(ckk, nb*L).Data
+		tp.im2col(cols, x.Value.Data, g, n0, nb)
+		outT := tp.scratch(g.o, nb*L).Data
+		convGemmForward(outT, w.Value.Data, cols, g, nb*L)
+		tp.scatterOut(out.Value.Data, outT, bias, g, n0, nb)
 		if nb == g.n {
 			keep = cols
 		}
 	}
-	tp.record(out, func() {
-		dy := out.Grad.Data
-		if b != nil && b.requiresGrad {
-			db := tp.grad(b).Data
-			for n := 0; n < g.n; n++ {
-				for o := 0; o < g.o; o++ {
-					var s T
-					for _, v := range dy[(n*g.o+o)*L : (n*g.o+o+1)*L] {
-						s += v
-					}
-					db[o] += s
-				}
-			}
-		}
-		if !x.requiresGrad && !w.requiresGrad {
-			return
-		}
-		for n0 := 0; n0 < g.n; n0 += chunk {
-			nb := min(chunk, g.n-n0)
-			cols := keep
-			if cols == nil {
-				cols = tp.scratch([]int{ckk, nb * L})
-				im2col(cols.Data, x.Value.Data, g, n0, nb)
-			}
-			dyT := tp.scratch([]int{g.o, nb * L})
-			gatherGrad(dyT.Data, dy, g, n0, nb)
-			if w.requiresGrad {
-				convGemmWeightGrad(tp.grad(w).Data, dyT.Data, cols.Data, g, nb*L)
-			}
-			if x.requiresGrad {
-				dcols := tp.scratch([]int{ckk, nb * L})
-				convGemmColGrad(dcols.Data, w.Value.Data, dyT.Data, g, nb*L)
-				col2im(tp.grad(x).Data, dcols.Data, g, n0, nb)
-			}
-		}
-	})
+	if n := tp.record(opConv2D, out, x, w, b); n != nil {
+		n.geom, n.saved[0] = g, keep
+	}
 	return out
+}
+
+// chunk is the number of samples whose im2col matrix Conv2D builds at once.
+func (g convGeom) chunk() int {
+	return max(1, min(g.n, colBudget/max(1, g.c*g.kh*g.kw*g.oh*g.ow)))
+}
+
+// conv2DBackward: db += the sums of dY over the batch and positions,
+// dW += dY·colsᵀ and dx += col2im(Wᵀ·dY), chunk by chunk as in the forward
+// pass (the columns recomputed unless kept).
+func (tp *Tape[T]) conv2DBackward(n *node[T]) {
+	x, w, b, g := n.a, n.b, n.c, n.geom
+	dy := n.out.Grad.Data
+	L := g.oh * g.ow
+	if b != nil && b.requiresGrad {
+		db := tp.grad(b).Data
+		for s := 0; s < g.n; s++ {
+			for o := 0; o < g.o; o++ {
+				var sum T
+				for _, v := range dy[(s*g.o+o)*L : (s*g.o+o+1)*L] {
+					sum += v
+				}
+				db[o] += sum
+			}
+		}
+	}
+	if !x.requiresGrad && !w.requiresGrad {
+		return
+	}
+	ckk := g.c * g.kh * g.kw
+	chunk := g.chunk()
+	for n0 := 0; n0 < g.n; n0 += chunk {
+		nb := min(chunk, g.n-n0)
+		cols := n.saved[0]
+		if cols == nil {
+			cols = tp.scratch(ckk, nb*L).Data
+			tp.im2col(cols, x.Value.Data, g, n0, nb)
+		}
+		dyT := tp.scratch(g.o, nb*L).Data
+		tp.gatherGrad(dyT, dy, g, n0, nb)
+		if w.requiresGrad {
+			convGemmWeightGrad(tp.grad(w).Data, dyT, cols, g, nb*L)
+		}
+		if x.requiresGrad {
+			dcols := tp.scratch(ckk, nb*L).Data
+			convGemmColGrad(dcols, w.Value.Data, dyT, g, nb*L)
+			tp.col2im(tp.grad(x).Data, dcols, g, n0, nb)
+		}
+	}
 }
 
 // convGemmForward computes outT = W_g·cols_g for every group g, outT being
@@ -223,15 +234,92 @@ func convGemmColGrad[T Float](dcols, w, dyT []T, g convGeom, ncols int) {
 // im2col fills cols (C·kh·kw rows × nb·OH·OW columns) for the samples
 // n0 … n0+nb−1 of x: row (c, p, q), column (n, i, j) holds
 // x[n, c, i·s_h − pad_h + p·d_h, j·s_w − pad_w + q·d_w], or 0 outside x.
-func im2col[T Float](cols, x []T, g convGeom, n0, nb int) {
+func (tp *Tape[T]) im2col(cols, x []T, g convGeom, n0, nb int) {
+	l := &tp.loops.im2col
+	*l = im2colLoop[T]{cols: cols, x: x, g: g, n0: n0, nb: nb}
+	tp.parallel(g.c*g.kh*g.kw, max(1, (1<<14)/max(1, nb*g.oh*g.ow)), l)
+}
+
+// im2colLoop is im2col's loop over the rows of cols.
+type im2colLoop[T Float] struct {
+	cols, x []T
+	g       convGeom
+	n0, nb  int
+}
+
+func (l *im2colLoop[T]) run(lo, hi int) {
+	g, cols, x, n0, nb := l.g, l.cols, l.x, l.n0, l.nb
 	L := g.oh * g.ow
 	ncols := nb * L
-	rows := g.c * g.kh * g.kw
-	parallel.For(rows, max(1, (1<<14)/max(1, ncols)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			c, p, q := r/(g.kh*g.kw), r/g.kw%g.kh, r%g.kw
-			// Output columns j whose input column j·sw − pw + q·dw lies in
-			// [0, w): jlo ≤ j < jhi.
+	for r := lo; r < hi; r++ {
+		c, p, q := r/(g.kh*g.kw), r/g.kw%g.kh, r%g.kw
+		// Output columns j whose input column j·sw − pw + q·dw lies in
+		// [0, w): jlo ≤ j < jhi.
+		off := q*g.dw - g.pw
+		jlo := 0
+		if off < 0 {
+			jlo = (-off + g.sw - 1) / g.sw
+		}
+		jhi := 0
+		if g.w-off > 0 {
+			jhi = min(g.ow, (g.w-off-1)/g.sw+1)
+		}
+		jlo = min(jlo, jhi)
+		for n := 0; n < nb; n++ {
+			plane := x[((n0+n)*g.c+c)*g.h*g.w:][:g.h*g.w]
+			dst := cols[r*ncols+n*L:][:L]
+			for i := 0; i < g.oh; i++ {
+				d := dst[i*g.ow : (i+1)*g.ow]
+				ih := i*g.sh - g.ph + p*g.dh
+				if ih < 0 || ih >= g.h {
+					clear(d)
+					continue
+				}
+				src := plane[ih*g.w : (ih+1)*g.w]
+				clear(d[:jlo])
+				if g.sw == 1 && jlo < jhi {
+					copy(d[jlo:jhi], src[jlo+off:jhi+off])
+				} else {
+					iw := jlo*g.sw + off
+					for j := jlo; j < jhi; j++ {
+						d[j] = src[iw]
+						iw += g.sw
+					}
+				}
+				clear(d[jhi:])
+			}
+		}
+	}
+}
+
+// col2im adds the column gradients dcols back into dx, the inverse scatter
+// of im2col. It runs in parallel over (sample, channel) planes, which no two
+// rows of different channels share.
+func (tp *Tape[T]) col2im(dx, dcols []T, g convGeom, n0, nb int) {
+	l := &tp.loops.col2im
+	*l = col2imLoop[T]{dx: dx, dcols: dcols, g: g, n0: n0, nb: nb}
+	tp.parallel(nb*g.c, max(1, (1<<14)/max(1, g.kh*g.kw*g.oh*g.ow)), l)
+}
+
+// col2imLoop is col2im's loop over (sample, channel) planes.
+type col2imLoop[T Float] struct {
+	dx, dcols []T
+	g         convGeom
+	n0, nb    int
+}
+
+func (l *col2imLoop[T]) run(lo, hi int) {
+	g, dx, dcols, n0 := l.g, l.dx, l.dcols, l.n0
+	L := g.oh * g.ow
+	ncols := l.nb * L
+	kk := g.kh * g.kw
+	for u := lo; u < hi; u++ {
+		n, c := u/g.c, u%g.c
+		plane := dx[((n0+n)*g.c+c)*g.h*g.w:][:g.h*g.w]
+		for pq := 0; pq < kk; pq++ {
+			p, q := pq/g.kw, pq%g.kw
+			r := c*kk + pq
+			src := dcols[r*ncols+n*L:][:L]
 			off := q*g.dw - g.pw
 			jlo := 0
 			if off < 0 {
@@ -241,108 +329,78 @@ func im2col[T Float](cols, x []T, g convGeom, n0, nb int) {
 			if g.w-off > 0 {
 				jhi = min(g.ow, (g.w-off-1)/g.sw+1)
 			}
-			jlo = min(jlo, jhi)
-			for n := 0; n < nb; n++ {
-				plane := x[((n0+n)*g.c+c)*g.h*g.w:][:g.h*g.w]
-				dst := cols[r*ncols+n*L:][:L]
-				for i := 0; i < g.oh; i++ {
-					d := dst[i*g.ow : (i+1)*g.ow]
-					ih := i*g.sh - g.ph + p*g.dh
-					if ih < 0 || ih >= g.h {
-						clear(d)
-						continue
-					}
-					src := plane[ih*g.w : (ih+1)*g.w]
-					clear(d[:jlo])
-					if g.sw == 1 && jlo < jhi {
-						copy(d[jlo:jhi], src[jlo+off:jhi+off])
-					} else {
-						iw := jlo*g.sw + off
-						for j := jlo; j < jhi; j++ {
-							d[j] = src[iw]
-							iw += g.sw
-						}
-					}
-					clear(d[jhi:])
+			for i := 0; i < g.oh; i++ {
+				ih := i*g.sh - g.ph + p*g.dh
+				if ih < 0 || ih >= g.h {
+					continue
+				}
+				row := plane[ih*g.w : (ih+1)*g.w]
+				s := src[i*g.ow : (i+1)*g.ow]
+				iw := jlo*g.sw + off
+				for j := jlo; j < jhi; j++ {
+					row[iw] += s[j]
+					iw += g.sw
 				}
 			}
 		}
-	})
-}
-
-// col2im adds the column gradients dcols back into dx, the inverse scatter
-// of im2col. It runs in parallel over (sample, channel) planes, which no two
-// rows of different channels share.
-func col2im[T Float](dx, dcols []T, g convGeom, n0, nb int) {
-	L := g.oh * g.ow
-	ncols := nb * L
-	kk := g.kh * g.kw
-	parallel.For(nb*g.c, max(1, (1<<14)/max(1, kk*L)), func(lo, hi int) {
-		for u := lo; u < hi; u++ {
-			n, c := u/g.c, u%g.c
-			plane := dx[((n0+n)*g.c+c)*g.h*g.w:][:g.h*g.w]
-			for pq := 0; pq < kk; pq++ {
-				p, q := pq/g.kw, pq%g.kw
-				r := c*kk + pq
-				src := dcols[r*ncols+n*L:][:L]
-				off := q*g.dw - g.pw
-				jlo := 0
-				if off < 0 {
-					jlo = (-off + g.sw - 1) / g.sw
-				}
-				jhi := 0
-				if g.w-off > 0 {
-					jhi = min(g.ow, (g.w-off-1)/g.sw+1)
-				}
-				for i := 0; i < g.oh; i++ {
-					ih := i*g.sh - g.ph + p*g.dh
-					if ih < 0 || ih >= g.h {
-						continue
-					}
-					row := plane[ih*g.w : (ih+1)*g.w]
-					s := src[i*g.ow : (i+1)*g.ow]
-					iw := jlo*g.sw + off
-					for j := jlo; j < jhi; j++ {
-						row[iw] += s[j]
-						iw += g.sw
-					}
-				}
-			}
-		}
-	})
+	}
 }
 
 // scatterOut writes outT (O × nb·L) into the NCHW output for samples
-// n0 … n0+nb−1, adding the bias.
-func scatterOut[T Float](out, outT, bias []T, g convGeom, n0, nb int) {
+// n0 … n0+nb−1, adding the bias (none if nil).
+func (tp *Tape[T]) scatterOut(out, outT, bias []T, g convGeom, n0, nb int) {
+	l := &tp.loops.scatter
+	*l = scatterOutLoop[T]{out: out, outT: outT, bias: bias, g: g, n0: n0, nb: nb}
+	tp.parallel(nb*g.o, max(1, (1<<15)/(g.oh*g.ow)), l)
+}
+
+// scatterOutLoop is scatterOut's loop over (sample, output channel) planes.
+type scatterOutLoop[T Float] struct {
+	out, outT, bias []T
+	g               convGeom
+	n0, nb          int
+}
+
+func (l *scatterOutLoop[T]) run(lo, hi int) {
+	g := l.g
 	L := g.oh * g.ow
-	ncols := nb * L
-	parallel.For(nb*g.o, max(1, (1<<15)/L), func(lo, hi int) {
-		for u := lo; u < hi; u++ {
-			n, o := u/g.o, u%g.o
-			dst := out[((n0+n)*g.o+o)*L:][:L]
-			src := outT[o*ncols+n*L:][:L]
-			if bias == nil {
-				copy(dst, src)
-				continue
-			}
-			bv := bias[o]
-			for i, v := range src {
-				dst[i] = v + bv
-			}
+	ncols := l.nb * L
+	for u := lo; u < hi; u++ {
+		n, o := u/g.o, u%g.o
+		dst := l.out[((l.n0+n)*g.o+o)*L:][:L]
+		src := l.outT[o*ncols+n*L:][:L]
+		if l.bias == nil {
+			copy(dst, src)
+			continue
 		}
-	})
+		bv := l.bias[o]
+		for i, v := range src {
+			dst[i] = v + bv
+		}
+	}
 }
 
 // gatherGrad copies the NCHW output gradient of samples n0 … n0+nb−1 into
 // dyT (O × nb·L), the layout of the forward matrix product.
-func gatherGrad[T Float](dyT, dy []T, g convGeom, n0, nb int) {
+func (tp *Tape[T]) gatherGrad(dyT, dy []T, g convGeom, n0, nb int) {
+	l := &tp.loops.gather
+	*l = gatherGradLoop[T]{dyT: dyT, dy: dy, g: g, n0: n0, nb: nb}
+	tp.parallel(nb*g.o, max(1, (1<<15)/(g.oh*g.ow)), l)
+}
+
+// gatherGradLoop is gatherGrad's loop over (sample, output channel) planes.
+type gatherGradLoop[T Float] struct {
+	dyT, dy []T
+	g       convGeom
+	n0, nb  int
+}
+
+func (l *gatherGradLoop[T]) run(lo, hi int) {
+	g := l.g
 	L := g.oh * g.ow
-	ncols := nb * L
-	parallel.For(nb*g.o, max(1, (1<<15)/L), func(lo, hi int) {
-		for u := lo; u < hi; u++ {
-			n, o := u/g.o, u%g.o
-			copy(dyT[o*ncols+n*L:][:L], dy[((n0+n)*g.o+o)*L:][:L])
-		}
-	})
+	ncols := l.nb * L
+	for u := lo; u < hi; u++ {
+		n, o := u/g.o, u%g.o
+		copy(l.dyT[o*ncols+n*L:][:L], l.dy[((l.n0+n)*g.o+o)*L:][:L])
+	}
 }

@@ -20,7 +20,7 @@ func (tp *Tape[T]) Dropout(x *Var[T], p float64, rng *rand.Rand) *Var[T] {
 		return x
 	}
 	out := tp.newVar(x.Value.Shape, x)
-	mask := tp.scratch(x.Value.Shape).Data
+	mask := tp.scratch(x.Value.Shape...).Data
 	keep := T(0)
 	if p < 1 {
 		keep = T(1 / (1 - p))
@@ -34,11 +34,16 @@ func (tp *Tape[T]) Dropout(x *Var[T], p float64, rng *rand.Rand) *Var[T] {
 		mask[i] = m
 		y[i] = v * m
 	}
-	tp.record(out, func() {
-		gx, g := tp.grad(x).Data, out.Grad.Data
-		for i, m := range mask {
-			gx[i] += g[i] * m
-		}
-	})
+	if n := tp.record(opDropout, out, x); n != nil {
+		n.saved[0] = mask
+	}
 	return out
+}
+
+// dropoutBackward: dx += g ⊙ mask.
+func (tp *Tape[T]) dropoutBackward(n *node[T]) {
+	gx, g, mask := tp.grad(n.a).Data, n.out.Grad.Data, n.saved[0]
+	for i, m := range mask {
+		gx[i] += g[i] * m
+	}
 }

@@ -24,27 +24,36 @@ func (tp *Tape[T]) SoftmaxCrossEntropy(logits *Var[T], labels []int) *Var[T] {
 			panic(fmt.Sprintf("autograd.SoftmaxCrossEntropy: label %d of example %d outside [0, %d)", y, i, cols))
 		}
 	}
-	out := tp.newVar([]int{}, logits)
-	logp := tp.scratch(logits.Value.Shape)
+	out := tp.newVar(nil, logits)
+	logp := tp.scratch(logits.Value.Shape...)
 	tensor.LogSoftmax(logp, logits.Value)
 	var s float64
 	for r, y := range labels {
 		s -= float64(logp.Data[r*cols+y])
 	}
 	out.Value.Data[0] = T(s / float64(max(1, rows)))
-	tp.record(out, func() {
-		scale := out.Grad.Data[0] / T(max(1, rows))
-		gx := tp.grad(logits).Data
-		for r, y := range labels {
-			row := logp.Data[r*cols : (r+1)*cols]
-			g := gx[r*cols : (r+1)*cols]
-			for j, lp := range row {
-				g[j] += scale * T(math.Exp(float64(lp)))
-			}
-			g[y] -= scale
-		}
-	})
+	if n := tp.record(opSoftmaxCrossEntropy, out, logits); n != nil {
+		n.ints, n.saved[0] = labels, logp.Data
+	}
 	return out
+}
+
+// softmaxCrossEntropyBackward: dx = g·(softmax(x) − onehot(y))/N, the
+// softmax taken from the saved log-probabilities.
+func (tp *Tape[T]) softmaxCrossEntropyBackward(n *node[T]) {
+	labels, logp := n.ints, n.saved[0]
+	rows := len(labels)
+	cols := len(logp) / max(1, rows)
+	scale := n.out.Grad.Data[0] / T(max(1, rows))
+	gx := tp.grad(n.a).Data
+	for r, y := range labels {
+		row := logp[r*cols : (r+1)*cols]
+		g := gx[r*cols : (r+1)*cols]
+		for j, lp := range row {
+			g[j] += scale * T(math.Exp(float64(lp)))
+		}
+		g[y] -= scale
+	}
 }
 
 // LogisticLoss returns the binary logistic loss averaged over the batch, for
@@ -63,21 +72,27 @@ func (tp *Tape[T]) LogisticLoss(scores *Var[T], labels []T) *Var[T] {
 			panic(fmt.Sprintf("autograd.LogisticLoss: label %v of example %d is not −1 or +1", y, i))
 		}
 	}
-	out := tp.newVar([]int{}, scores)
+	out := tp.newVar(nil, scores)
 	var s float64
 	for i, v := range scores.Value.Data {
 		s += softplus(-float64(labels[i]) * float64(v))
 	}
 	out.Value.Data[0] = T(s / float64(max(1, n)))
-	tp.record(out, func() {
-		scale := float64(out.Grad.Data[0]) / float64(max(1, n))
-		gs := tp.grad(scores).Data
-		for i, v := range scores.Value.Data {
-			y := float64(labels[i])
-			gs[i] += T(-y * sigmoid(-y*float64(v)) * scale)
-		}
-	})
+	if nd := tp.record(opLogisticLoss, out, scores); nd != nil {
+		nd.vals = labels
+	}
 	return out
+}
+
+// logisticLossBackward: dsᵢ = −yᵢ σ(−yᵢ sᵢ)·g/N.
+func (tp *Tape[T]) logisticLossBackward(nd *node[T]) {
+	scores, labels := nd.a, nd.vals
+	scale := float64(nd.out.Grad.Data[0]) / float64(max(1, len(labels)))
+	gs := tp.grad(scores).Data
+	for i, v := range scores.Value.Data {
+		y := float64(labels[i])
+		gs[i] += T(-y * sigmoid(-y*float64(v)) * scale)
+	}
 }
 
 // MSE returns the mean squared error 1/n Σ (pᵢ − tᵢ)² over all elements
@@ -88,21 +103,27 @@ func (tp *Tape[T]) MSE(pred *Var[T], target *tensor.Tensor[T]) *Var[T] {
 		panic(fmt.Sprintf("autograd.MSE: prediction shape %v, target shape %v", pred.Value.Shape, target.Shape))
 	}
 	n := pred.Value.Len()
-	out := tp.newVar([]int{}, pred)
+	out := tp.newVar(nil, pred)
 	var s float64
 	for i, p := range pred.Value.Data {
 		d := float64(p) - float64(target.Data[i])
 		s += d * d
 	}
 	out.Value.Data[0] = T(s / float64(max(1, n)))
-	tp.record(out, func() {
-		scale := 2 * out.Grad.Data[0] / T(max(1, n))
-		gp := tp.grad(pred).Data
-		for i, p := range pred.Value.Data {
-			gp[i] += scale * (p - target.Data[i])
-		}
-	})
+	if nd := tp.record(opMSE, out, pred); nd != nil {
+		nd.vals = target.Data
+	}
 	return out
+}
+
+// mseBackward: dp = 2g·(p − t)/n.
+func (tp *Tape[T]) mseBackward(nd *node[T]) {
+	pred, target := nd.a, nd.vals
+	scale := 2 * nd.out.Grad.Data[0] / T(max(1, len(target)))
+	gp := tp.grad(pred).Data
+	for i, p := range pred.Value.Data {
+		gp[i] += scale * (p - target[i])
+	}
 }
 
 func softplus(x float64) float64 {

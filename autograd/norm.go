@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/descent-ml/descent/internal/parallel"
 	"github.com/descent-ml/descent/tensor"
 )
 
@@ -79,128 +78,173 @@ func (tp *Tape[T]) BatchNorm(x, gamma, beta *Var[T], opts BatchNormOptions[T]) *
 	if opts.Renorm && (opts.RMax < 1 || opts.DMax < 0) {
 		panic(fmt.Sprintf("autograd.BatchNorm: r_max %v and d_max %v, want r_max ≥ 1 and d_max ≥ 0", opts.RMax, opts.DMax))
 	}
-	inputs := []*Var[T]{x}
-	for _, p := range []*Var[T]{gamma, beta} {
-		if p != nil {
-			inputs = append(inputs, p)
+	out := tp.newVar(xs, x, gamma, beta)
+	xhat := tp.scratch(xs...).Data
+	// Per channel: 1/√(σ²+ε), r and d.
+	st := tp.scratch(3, c).Data
+	l := &tp.loops.batchNorm
+	*l = batchNormLoop[T]{x: x.Value.Data, y: out.Value.Data, xhat: xhat, stats: st, n: n, c: c, s: s, opts: opts}
+	if gamma != nil {
+		l.gamma = gamma.Value.Data
+	}
+	if beta != nil {
+		l.beta = beta.Value.Data
+	}
+	tp.parallel(c, max(1, (1<<14)/max(1, m)), l)
+	if nd := tp.record(opBatchNorm, out, x, gamma, beta); nd != nil {
+		nd.saved, nd.training = [2][]T{xhat, st}, opts.Training
+	}
+	return out
+}
+
+// batchNormLoop is BatchNorm's loop over the channels of x (n × c × s
+// values): it computes each channel's statistics, normalizes x into xhat
+// and stores y. stats receives 1/√(σ²+ε), r and d per channel, one row
+// each.
+type batchNormLoop[T Float] struct {
+	x, y, xhat, stats []T
+	gamma, beta       []T // nil for γ = 1, β = 0
+	n, c, s           int
+	opts              BatchNormOptions[T]
+}
+
+func (l *batchNormLoop[T]) run(lo, hi int) {
+	opts, n, c, s := &l.opts, l.n, l.c, l.s
+	m := n * s
+	xv, y, xhat := l.x, l.y, l.xhat
+	invstd, rr, dd := l.stats[:c], l.stats[c:2*c], l.stats[2*c:]
+	for ch := lo; ch < hi; ch++ {
+		var mean, vr float64
+		if opts.Training {
+			for i := 0; i < n; i++ {
+				for _, v := range xv[(i*c+ch)*s : (i*c+ch+1)*s] {
+					mean += float64(v)
+				}
+			}
+			mean /= float64(m)
+			for i := 0; i < n; i++ {
+				for _, v := range xv[(i*c+ch)*s : (i*c+ch+1)*s] {
+					d := float64(v) - mean
+					vr += d * d
+				}
+			}
+			vr /= float64(m)
+			if opts.BatchMean != nil {
+				opts.BatchMean[ch] = T(mean)
+			}
+			if opts.BatchVar != nil {
+				opts.BatchVar[ch] = T(vr)
+			}
+		} else {
+			mean, vr = float64(opts.Mean[ch]), float64(opts.Var[ch])
+		}
+		is := 1 / math.Sqrt(vr+opts.Eps)
+		r, d := 1.0, 0.0
+		if opts.Training && opts.Renorm {
+			sigma := math.Sqrt(float64(opts.Var[ch]) + opts.Eps)
+			r = clip(math.Sqrt(vr+opts.Eps)/sigma, 1/opts.RMax, opts.RMax)
+			d = clip((mean-float64(opts.Mean[ch]))/sigma, -opts.DMax, opts.DMax)
+		}
+		invstd[ch], rr[ch], dd[ch] = T(is), T(r), T(d)
+		g, b := 1.0, 0.0
+		if l.gamma != nil {
+			g = float64(l.gamma[ch])
+		}
+		if l.beta != nil {
+			b = float64(l.beta[ch])
+		}
+		// y = γ·(r·x̂ + d) + β = a·x̂ + a0.
+		a, a0 := T(g*r), T(g*d+b)
+		mu, ist := T(mean), T(is)
+		for i := 0; i < n; i++ {
+			off := (i*c + ch) * s
+			for k, v := range xv[off : off+s] {
+				h := (v - mu) * ist
+				xhat[off+k] = h
+				y[off+k] = a*h + a0
+			}
 		}
 	}
-	out := tp.newVar(xs, inputs...)
-	xhat := tp.scratch(xs).Data
-	// Per channel: 1/√(σ²+ε), r and d.
-	st := tp.scratch([]int{3, c}).Data
-	invstd, rr, dd := st[:c], st[c:2*c], st[2*c:]
-	xv, y := x.Value.Data, out.Value.Data
-	parallel.For(c, max(1, (1<<14)/max(1, m)), func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			var mean, vr float64
-			if opts.Training {
-				for i := 0; i < n; i++ {
-					for _, v := range xv[(i*c+ch)*s : (i*c+ch+1)*s] {
-						mean += float64(v)
-					}
-				}
-				mean /= float64(m)
-				for i := 0; i < n; i++ {
-					for _, v := range xv[(i*c+ch)*s : (i*c+ch+1)*s] {
-						d := float64(v) - mean
-						vr += d * d
-					}
-				}
-				vr /= float64(m)
-				if opts.BatchMean != nil {
-					opts.BatchMean[ch] = T(mean)
-				}
-				if opts.BatchVar != nil {
-					opts.BatchVar[ch] = T(vr)
-				}
-			} else {
-				mean, vr = float64(opts.Mean[ch]), float64(opts.Var[ch])
+}
+
+// batchNormBackward computes, per channel, dβ += Σdy, dγ += r·Σdy·x̂ + d·Σdy
+// and dx, in parallel over the channels.
+func (tp *Tape[T]) batchNormBackward(nd *node[T]) {
+	x, gamma, beta := nd.a, nd.b, nd.c
+	xs := x.Value.Shape
+	l := &tp.loops.bnBack
+	*l = batchNormBackLoop[T]{dy: nd.out.Grad.Data, xhat: nd.saved[0], stats: nd.saved[1], n: xs[0], c: xs[1], training: nd.training}
+	l.s = x.Value.Len() / max(1, l.n*l.c)
+	if x.requiresGrad {
+		l.dx = tp.grad(x).Data
+	}
+	if gamma != nil {
+		l.gamma = gamma.Value.Data
+		if gamma.requiresGrad {
+			l.dg = tp.grad(gamma).Data
+		}
+	}
+	if beta != nil && beta.requiresGrad {
+		l.db = tp.grad(beta).Data
+	}
+	tp.parallel(l.c, max(1, (1<<14)/max(1, l.n*l.s)), l)
+}
+
+// batchNormBackLoop is batchNormBackward's loop over the channels. dx, dg
+// and db are nil where no gradient is wanted.
+type batchNormBackLoop[T Float] struct {
+	dy, xhat, stats []T
+	dx, dg, db      []T
+	gamma           []T // nil for γ = 1
+	n, c, s         int
+	training        bool
+}
+
+func (l *batchNormBackLoop[T]) run(lo, hi int) {
+	n, c, s := l.n, l.c, l.s
+	m := n * s
+	dy, xhat, dx := l.dy, l.xhat, l.dx
+	invstd, rr, dd := l.stats[:c], l.stats[c:2*c], l.stats[2*c:]
+	for ch := lo; ch < hi; ch++ {
+		var sdy, sdyx float64
+		for i := 0; i < n; i++ {
+			off := (i*c + ch) * s
+			for k, g := range dy[off : off+s] {
+				sdy += float64(g)
+				sdyx += float64(g) * float64(xhat[off+k])
 			}
-			is := 1 / math.Sqrt(vr+opts.Eps)
-			r, d := 1.0, 0.0
-			if opts.Training && opts.Renorm {
-				sigma := math.Sqrt(float64(opts.Var[ch]) + opts.Eps)
-				r = clip(math.Sqrt(vr+opts.Eps)/sigma, 1/opts.RMax, opts.RMax)
-				d = clip((mean-float64(opts.Mean[ch]))/sigma, -opts.DMax, opts.DMax)
-			}
-			invstd[ch], rr[ch], dd[ch] = T(is), T(r), T(d)
-			g, b := 1.0, 0.0
-			if gamma != nil {
-				g = float64(gamma.Value.Data[ch])
-			}
-			if beta != nil {
-				b = float64(beta.Value.Data[ch])
-			}
-			// y = γ·(r·x̂ + d) + β = a·x̂ + a0.
-			a, a0 := T(g*r), T(g*d+b)
-			mu, ist := T(mean), T(is)
+		}
+		r, d := float64(rr[ch]), float64(dd[ch])
+		if l.db != nil {
+			l.db[ch] += T(sdy)
+		}
+		if l.dg != nil {
+			l.dg[ch] += T(r*sdyx + d*sdy)
+		}
+		if dx == nil {
+			continue
+		}
+		g := 1.0
+		if l.gamma != nil {
+			g = float64(l.gamma[ch])
+		}
+		k := T(g * r * float64(invstd[ch]))
+		if !l.training {
 			for i := 0; i < n; i++ {
 				off := (i*c + ch) * s
-				for k, v := range xv[off : off+s] {
-					h := (v - mu) * ist
-					xhat[off+k] = h
-					y[off+k] = a*h + a0
-				}
+				tensor.Axpy(k, dy[off:off+s], dx[off:off+s])
+			}
+			continue
+		}
+		mdy, mdyx := T(sdy/float64(m)), T(sdyx/float64(m))
+		for i := 0; i < n; i++ {
+			off := (i*c + ch) * s
+			gd, hd, dxr := dy[off:off+s], xhat[off:off+s], dx[off:off+s]
+			for j := range gd {
+				dxr[j] += k * (gd[j] - mdy - hd[j]*mdyx)
 			}
 		}
-	})
-	tp.record(out, func() {
-		dy := out.Grad.Data
-		var dx, dg, db []T
-		if x.requiresGrad {
-			dx = tp.grad(x).Data
-		}
-		if gamma != nil && gamma.requiresGrad {
-			dg = tp.grad(gamma).Data
-		}
-		if beta != nil && beta.requiresGrad {
-			db = tp.grad(beta).Data
-		}
-		parallel.For(c, max(1, (1<<14)/max(1, m)), func(lo, hi int) {
-			for ch := lo; ch < hi; ch++ {
-				var sdy, sdyx float64
-				for i := 0; i < n; i++ {
-					off := (i*c + ch) * s
-					for k, g := range dy[off : off+s] {
-						sdy += float64(g)
-						sdyx += float64(g) * float64(xhat[off+k])
-					}
-				}
-				r, d := float64(rr[ch]), float64(dd[ch])
-				if db != nil {
-					db[ch] += T(sdy)
-				}
-				if dg != nil {
-					dg[ch] += T(r*sdyx + d*sdy)
-				}
-				if dx == nil {
-					continue
-				}
-				g := 1.0
-				if gamma != nil {
-					g = float64(gamma.Value.Data[ch])
-				}
-				k := T(g * r * float64(invstd[ch]))
-				if !opts.Training {
-					for i := 0; i < n; i++ {
-						off := (i*c + ch) * s
-						tensor.Axpy(k, dy[off:off+s], dx[off:off+s])
-					}
-					continue
-				}
-				mdy, mdyx := T(sdy/float64(m)), T(sdyx/float64(m))
-				for i := 0; i < n; i++ {
-					off := (i*c + ch) * s
-					gd, hd, dxr := dy[off:off+s], xhat[off:off+s], dx[off:off+s]
-					for j := range gd {
-						dxr[j] += k * (gd[j] - mdy - hd[j]*mdyx)
-					}
-				}
-			}
-		})
-	})
-	return out
+	}
 }
 
 func clip(v, lo, hi float64) float64 { return math.Min(math.Max(v, lo), hi) }
@@ -272,105 +316,154 @@ func (tp *Tape[T]) normRows(op string, x, gamma, beta *Var[T], lay rowLayout, ep
 	if lay.m == 0 || lay.rows == 0 {
 		panic(fmt.Sprintf("%s: empty input shape %v", op, xs))
 	}
-	inputs := []*Var[T]{x}
-	for _, p := range []*Var[T]{gamma, beta} {
-		if p != nil {
-			inputs = append(inputs, p)
-		}
+	out := tp.newVar(xs, x, gamma, beta)
+	xhat := tp.scratch(xs...).Data
+	invstd := tp.scratch(lay.rows).Data
+	l := &tp.loops.normRows
+	*l = normRowsLoop[T]{x: x.Value.Data, y: out.Value.Data, xhat: xhat, invstd: invstd, affine: newAffine(gamma, beta, lay), eps: eps}
+	tp.parallel(lay.rows, max(1, (1<<14)/lay.m), l)
+	if n := tp.record(opNormRows, out, x, gamma, beta); n != nil {
+		n.rows, n.saved = lay, [2][]T{xhat, invstd}
 	}
-	out := tp.newVar(xs, inputs...)
-	xhat := tp.scratch(xs).Data
-	invstd := tp.scratch([]int{lay.rows}).Data
-	xv, y := x.Value.Data, out.Value.Data
-	blocks := lay.m / lay.s
-	param := func(p *Var[T], r, b int, def T) T {
-		if p == nil {
-			return def
-		}
-		return p.Value.Data[(r%lay.p)*lay.q+b]
-	}
-	parallel.For(lay.rows, max(1, (1<<14)/lay.m), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			row := xv[r*lay.m : (r+1)*lay.m]
-			var mean, vr float64
-			for _, v := range row {
-				mean += float64(v)
-			}
-			mean /= float64(lay.m)
-			for _, v := range row {
-				d := float64(v) - mean
-				vr += d * d
-			}
-			vr /= float64(lay.m)
-			is := T(1 / math.Sqrt(vr+eps))
-			invstd[r] = is
-			mu := T(mean)
-			h, yr := xhat[r*lay.m:(r+1)*lay.m], y[r*lay.m:(r+1)*lay.m]
-			for b := 0; b < blocks; b++ {
-				g, bb := param(gamma, r, b, 1), param(beta, r, b, 0)
-				for k := b * lay.s; k < (b+1)*lay.s; k++ {
-					h[k] = (row[k] - mu) * is
-					yr[k] = g*h[k] + bb
-				}
-			}
-		}
-	})
-	tp.record(out, func() {
-		dy := out.Grad.Data
-		if x.requiresGrad {
-			dx := tp.grad(x).Data
-			parallel.For(lay.rows, max(1, (1<<14)/lay.m), func(lo, hi int) {
-				for r := lo; r < hi; r++ {
-					gr, h, dr := dy[r*lay.m:(r+1)*lay.m], xhat[r*lay.m:(r+1)*lay.m], dx[r*lay.m:(r+1)*lay.m]
-					var a, bsum float64
-					for b := 0; b < blocks; b++ {
-						g := float64(param(gamma, r, b, 1))
-						for k := b * lay.s; k < (b+1)*lay.s; k++ {
-							v := g * float64(gr[k])
-							a += v
-							bsum += v * float64(h[k])
-						}
-					}
-					ma, mb := T(a/float64(lay.m)), T(bsum/float64(lay.m))
-					is := invstd[r]
-					for b := 0; b < blocks; b++ {
-						g := param(gamma, r, b, 1)
-						for k := b * lay.s; k < (b+1)*lay.s; k++ {
-							dr[k] += is * (g*gr[k] - ma - h[k]*mb)
-						}
-					}
-				}
-			})
-		}
-		var dg, db []T
-		if gamma != nil && gamma.requiresGrad {
-			dg = tp.grad(gamma).Data
-		}
-		if beta != nil && beta.requiresGrad {
-			db = tp.grad(beta).Data
-		}
-		if dg == nil && db == nil {
-			return
-		}
-		for r := 0; r < lay.rows; r++ {
-			gr, h := dy[r*lay.m:(r+1)*lay.m], xhat[r*lay.m:(r+1)*lay.m]
-			for b := 0; b < blocks; b++ {
-				idx := (r%lay.p)*lay.q + b
-				var sg, sgh T
-				for k := b * lay.s; k < (b+1)*lay.s; k++ {
-					sg += gr[k]
-					sgh += gr[k] * h[k]
-				}
-				if dg != nil {
-					dg[idx] += sgh
-				}
-				if db != nil {
-					db[idx] += sg
-				}
-			}
-		}
-	})
 	return out
+}
+
+// affine holds the affine parameters of normRows and their layout.
+type affine[T Float] struct {
+	gamma, beta []T // nil for γ = 1, β = 0
+	rowLayout
+}
+
+func newAffine[T Float](gamma, beta *Var[T], lay rowLayout) affine[T] {
+	a := affine[T]{rowLayout: lay}
+	if gamma != nil {
+		a.gamma = gamma.Value.Data
+	}
+	if beta != nil {
+		a.beta = beta.Value.Data
+	}
+	return a
+}
+
+// at returns γ and β for block b of row r.
+func (a *affine[T]) at(r, b int) (g, bb T) {
+	g, bb = 1, 0
+	i := (r%a.p)*a.q + b
+	if a.gamma != nil {
+		g = a.gamma[i]
+	}
+	if a.beta != nil {
+		bb = a.beta[i]
+	}
+	return g, bb
+}
+
+// normRowsLoop is normRows's loop over the rows of x: it normalizes each
+// row into xhat, stores 1/√(σ²+ε) in invstd and the affine map in y.
+type normRowsLoop[T Float] struct {
+	x, y, xhat, invstd []T
+	affine[T]
+	eps float64
+}
+
+func (l *normRowsLoop[T]) run(lo, hi int) {
+	m := l.m
+	blocks := m / l.s
+	for r := lo; r < hi; r++ {
+		row := l.x[r*m : (r+1)*m]
+		var mean, vr float64
+		for _, v := range row {
+			mean += float64(v)
+		}
+		mean /= float64(m)
+		for _, v := range row {
+			d := float64(v) - mean
+			vr += d * d
+		}
+		vr /= float64(m)
+		is := T(1 / math.Sqrt(vr+l.eps))
+		l.invstd[r] = is
+		mu := T(mean)
+		h, yr := l.xhat[r*m:(r+1)*m], l.y[r*m:(r+1)*m]
+		for b := 0; b < blocks; b++ {
+			g, bb := l.at(r, b)
+			for k := b * l.s; k < (b+1)*l.s; k++ {
+				h[k] = (row[k] - mu) * is
+				yr[k] = g*h[k] + bb
+			}
+		}
+	}
+}
+
+// normRowsBackward computes dx row by row, in parallel, then dγ and dβ.
+func (tp *Tape[T]) normRowsBackward(n *node[T]) {
+	x, gamma, beta, lay := n.a, n.b, n.c, n.rows
+	dy, xhat := n.out.Grad.Data, n.saved[0]
+	if x.requiresGrad {
+		l := &tp.loops.normBack
+		*l = normRowsBackLoop[T]{dx: tp.grad(x).Data, dy: dy, xhat: xhat, invstd: n.saved[1], affine: newAffine(gamma, nil, lay)}
+		tp.parallel(lay.rows, max(1, (1<<14)/lay.m), l)
+	}
+	var dg, db []T
+	if gamma != nil && gamma.requiresGrad {
+		dg = tp.grad(gamma).Data
+	}
+	if beta != nil && beta.requiresGrad {
+		db = tp.grad(beta).Data
+	}
+	if dg == nil && db == nil {
+		return
+	}
+	blocks := lay.m / lay.s
+	for r := 0; r < lay.rows; r++ {
+		gr, h := dy[r*lay.m:(r+1)*lay.m], xhat[r*lay.m:(r+1)*lay.m]
+		for b := 0; b < blocks; b++ {
+			idx := (r%lay.p)*lay.q + b
+			var sg, sgh T
+			for k := b * lay.s; k < (b+1)*lay.s; k++ {
+				sg += gr[k]
+				sgh += gr[k] * h[k]
+			}
+			if dg != nil {
+				dg[idx] += sgh
+			}
+			if db != nil {
+				db[idx] += sg
+			}
+		}
+	}
+}
+
+// normRowsBackLoop is normRowsBackward's loop over the rows: with
+// ĝ = γ ⊙ dy, dx += 1/σ · (ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) per row.
+type normRowsBackLoop[T Float] struct {
+	dx, dy, xhat, invstd []T
+	affine[T]
+}
+
+func (l *normRowsBackLoop[T]) run(lo, hi int) {
+	m := l.m
+	blocks := m / l.s
+	for r := lo; r < hi; r++ {
+		gr, h, dr := l.dy[r*m:(r+1)*m], l.xhat[r*m:(r+1)*m], l.dx[r*m:(r+1)*m]
+		var a, bsum float64
+		for b := 0; b < blocks; b++ {
+			g, _ := l.at(r, b)
+			for k := b * l.s; k < (b+1)*l.s; k++ {
+				v := float64(g) * float64(gr[k])
+				a += v
+				bsum += v * float64(h[k])
+			}
+		}
+		ma, mb := T(a/float64(m)), T(bsum/float64(m))
+		is := l.invstd[r]
+		for b := 0; b < blocks; b++ {
+			g, _ := l.at(r, b)
+			for k := b * l.s; k < (b+1)*l.s; k++ {
+				dr[k] += is * (g*gr[k] - ma - h[k]*mb)
+			}
+		}
+	}
 }
 
 // WeightNorm returns the weight-normalized tensor w = g·v/‖v‖ (Salimans &
@@ -386,7 +479,7 @@ func (tp *Tape[T]) WeightNorm(v, g *Var[T]) *Var[T] {
 	rows := vs[0]
 	k := v.Value.Len() / rows
 	out := tp.newVar(vs, v, g)
-	norms := tp.scratch([]int{rows}).Data
+	norms := tp.scratch(rows).Data
 	vv, w := v.Value.Data, out.Value.Data
 	for o := 0; o < rows; o++ {
 		row := vv[o*k : (o+1)*k]
@@ -397,24 +490,33 @@ func (tp *Tape[T]) WeightNorm(v, g *Var[T]) *Var[T] {
 			w[o*k+i] = sc * x
 		}
 	}
-	tp.record(out, func() {
-		dw := out.Grad.Data
-		for o := 0; o < rows; o++ {
-			row, dr := vv[o*k:(o+1)*k], dw[o*k:(o+1)*k]
-			nrm := float64(norms[o])
-			s := tensor.Dot(dr, row) / nrm // dw·v̂
-			if g.requiresGrad {
-				tp.grad(g).Data[o] += T(s)
-			}
-			if v.requiresGrad {
-				sc := float64(g.Value.Data[o]) / nrm
-				a, b := T(sc), T(sc*s/nrm)
-				dv := tp.grad(v).Data[o*k : (o+1)*k]
-				for i := range dv {
-					dv[i] += a*dr[i] - b*row[i]
-				}
+	if n := tp.record(opWeightNorm, out, v, g); n != nil {
+		n.saved[0] = norms
+	}
+	return out
+}
+
+// weightNormBackward: per slice, dg += dw·v̂ and
+// dv += g/‖v‖ · (dw − (dw·v̂)·v̂).
+func (tp *Tape[T]) weightNormBackward(n *node[T]) {
+	v, g, norms := n.a, n.b, n.saved[0]
+	rows := len(norms)
+	k := v.Value.Len() / rows
+	vv, dw := v.Value.Data, n.out.Grad.Data
+	for o := 0; o < rows; o++ {
+		row, dr := vv[o*k:(o+1)*k], dw[o*k:(o+1)*k]
+		nrm := float64(norms[o])
+		s := tensor.Dot(dr, row) / nrm // dw·v̂
+		if g.requiresGrad {
+			tp.grad(g).Data[o] += T(s)
+		}
+		if v.requiresGrad {
+			sc := float64(g.Value.Data[o]) / nrm
+			a, b := T(sc), T(sc*s/nrm)
+			dv := tp.grad(v).Data[o*k : (o+1)*k]
+			for i := range dv {
+				dv[i] += a*dr[i] - b*row[i]
 			}
 		}
-	})
-	return out
+	}
 }

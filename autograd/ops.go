@@ -7,10 +7,10 @@ import (
 	"github.com/descent-ml/descent/tensor"
 )
 
-// broadcastOut returns the broadcast shape of a and b or panics naming op
-// and both shapes.
-func broadcastOut[T Float](op string, a, b *Var[T]) []int {
-	s, err := tensor.BroadcastShape(a.Value.Shape, b.Value.Shape)
+// broadcastOut appends the broadcast shape of a and b to dst, or panics
+// naming op and both shapes.
+func broadcastOut[T Float](op string, dst []int, a, b *Var[T]) []int {
+	s, err := tensor.AppendBroadcastShape(dst, a.Value.Shape, b.Value.Shape)
 	if err != nil {
 		panic("autograd." + op + ": " + err.Error())
 	}
@@ -24,87 +24,102 @@ func (tp *Tape[T]) accumulateTo(v *Var[T], g *tensor.Tensor[T]) {
 		tensor.Axpy(1, g.Data, dst.Data)
 		return
 	}
-	tmp := tp.scratch(v.Value.Shape)
+	tmp := tp.scratch(v.Value.Shape...)
 	tensor.SumTo(tmp, g)
 	tensor.Axpy(1, tmp.Data, dst.Data)
 }
 
 // Add returns a + b with broadcasting.
 func (tp *Tape[T]) Add(a, b *Var[T]) *Var[T] {
-	out := tp.newVar(broadcastOut("Add", a, b), a, b)
+	var shape [maxDims]int
+	out := tp.newVar(broadcastOut("Add", shape[:0], a, b), a, b)
 	tensor.Add(out.Value, a.Value, b.Value)
-	tp.record(out, func() {
-		if a.requiresGrad {
-			tp.accumulateTo(a, out.Grad)
-		}
-		if b.requiresGrad {
-			tp.accumulateTo(b, out.Grad)
-		}
-	})
+	tp.record(opAdd, out, a, b)
 	return out
 }
 
 // Sub returns a − b with broadcasting.
 func (tp *Tape[T]) Sub(a, b *Var[T]) *Var[T] {
-	out := tp.newVar(broadcastOut("Sub", a, b), a, b)
+	var shape [maxDims]int
+	out := tp.newVar(broadcastOut("Sub", shape[:0], a, b), a, b)
 	tensor.Sub(out.Value, a.Value, b.Value)
-	tp.record(out, func() {
-		if a.requiresGrad {
-			tp.accumulateTo(a, out.Grad)
-		}
-		if b.requiresGrad {
-			neg := tp.scratch(out.Value.Shape)
-			tensor.Scale(neg, out.Grad, -1)
-			tp.accumulateTo(b, neg)
-		}
-	})
+	tp.record(opSub, out, a, b)
 	return out
+}
+
+// addBackward is the step of Add and Sub: da += g and db += ±g, each summed
+// over the dimensions its operand was broadcast along.
+func (tp *Tape[T]) addBackward(n *node[T]) {
+	a, b, g := n.a, n.b, n.out.Grad
+	if a.requiresGrad {
+		tp.accumulateTo(a, g)
+	}
+	if b.requiresGrad {
+		if n.op == opSub {
+			neg := tp.scratch(g.Shape...)
+			tensor.Scale(neg, g, -1)
+			g = neg
+		}
+		tp.accumulateTo(b, g)
+	}
 }
 
 // Mul returns a ⊙ b (elementwise) with broadcasting.
 func (tp *Tape[T]) Mul(a, b *Var[T]) *Var[T] {
-	out := tp.newVar(broadcastOut("Mul", a, b), a, b)
+	var shape [maxDims]int
+	out := tp.newVar(broadcastOut("Mul", shape[:0], a, b), a, b)
 	tensor.Mul(out.Value, a.Value, b.Value)
-	tp.record(out, func() {
-		tmp := tp.scratch(out.Value.Shape)
-		if a.requiresGrad {
-			tensor.Mul(tmp, out.Grad, b.Value)
-			tp.accumulateTo(a, tmp)
-		}
-		if b.requiresGrad {
-			tensor.Mul(tmp, out.Grad, a.Value)
-			tp.accumulateTo(b, tmp)
-		}
-	})
+	tp.record(opMul, out, a, b)
 	return out
+}
+
+// mulBackward: da += g ⊙ b, db += g ⊙ a.
+func (tp *Tape[T]) mulBackward(n *node[T]) {
+	a, b, g := n.a, n.b, n.out.Grad
+	tmp := tp.scratch(g.Shape...)
+	if a.requiresGrad {
+		tensor.Mul(tmp, g, b.Value)
+		tp.accumulateTo(a, tmp)
+	}
+	if b.requiresGrad {
+		tensor.Mul(tmp, g, a.Value)
+		tp.accumulateTo(b, tmp)
+	}
 }
 
 // Div returns a ⊘ b (elementwise) with broadcasting.
 func (tp *Tape[T]) Div(a, b *Var[T]) *Var[T] {
-	out := tp.newVar(broadcastOut("Div", a, b), a, b)
+	var shape [maxDims]int
+	out := tp.newVar(broadcastOut("Div", shape[:0], a, b), a, b)
 	tensor.Div(out.Value, a.Value, b.Value)
-	tp.record(out, func() {
-		tmp := tp.scratch(out.Value.Shape)
-		if a.requiresGrad {
-			tensor.Div(tmp, out.Grad, b.Value)
-			tp.accumulateTo(a, tmp)
-		}
-		if b.requiresGrad {
-			// d(a/b)/db = −(a/b)/b = −out/b.
-			tensor.Mul(tmp, out.Grad, out.Value)
-			tensor.Div(tmp, tmp, b.Value)
-			tensor.Scale(tmp, tmp, -1)
-			tp.accumulateTo(b, tmp)
-		}
-	})
+	tp.record(opDiv, out, a, b)
 	return out
+}
+
+// divBackward: da += g ⊘ b, db += −g ⊙ out ⊘ b.
+func (tp *Tape[T]) divBackward(n *node[T]) {
+	a, b, g := n.a, n.b, n.out.Grad
+	tmp := tp.scratch(g.Shape...)
+	if a.requiresGrad {
+		tensor.Div(tmp, g, b.Value)
+		tp.accumulateTo(a, tmp)
+	}
+	if b.requiresGrad {
+		// d(a/b)/db = −(a/b)/b = −out/b.
+		tensor.Mul(tmp, g, n.out.Value)
+		tensor.Div(tmp, tmp, b.Value)
+		tensor.Scale(tmp, tmp, -1)
+		tp.accumulateTo(b, tmp)
+	}
 }
 
 // Scale returns c·x for a constant c.
 func (tp *Tape[T]) Scale(x *Var[T], c T) *Var[T] {
 	out := tp.newVar(x.Value.Shape, x)
 	tensor.Scale(out.Value, x.Value, c)
-	tp.record(out, func() { tensor.Axpy(c, out.Grad.Data, tp.grad(x).Data) })
+	if n := tp.record(opScale, out, x); n != nil {
+		n.k = c
+	}
 	return out
 }
 
@@ -114,8 +129,16 @@ func (tp *Tape[T]) AddScalar(x *Var[T], c T) *Var[T] {
 	for i, v := range x.Value.Data {
 		out.Value.Data[i] = v + c
 	}
-	tp.record(out, func() { tensor.Axpy(1, out.Grad.Data, tp.grad(x).Data) })
+	if n := tp.record(opAddScalar, out, x); n != nil {
+		n.k = 1
+	}
 	return out
+}
+
+// scaleBackward is the step of Scale, and of AddScalar and Reshape with
+// k = 1: dx += k·g.
+func (tp *Tape[T]) scaleBackward(n *node[T]) {
+	tensor.Axpy(n.k, n.out.Grad.Data, tp.grad(n.a).Data)
 }
 
 // Neg returns −x.
@@ -144,24 +167,29 @@ func (tp *Tape[T]) MatMulT(a, b *Var[T], transA, transB bool) *Var[T] {
 	}
 	out := tp.newVar([]int{m, n}, a, b)
 	tensor.MatMul(out.Value, a.Value, b.Value, transA, transB)
-	tp.record(out, func() {
-		g := out.Grad
-		if a.requiresGrad {
-			if transA { // A is k×m: dA = op(B)·Gᵀ
-				tensor.MatMulAcc(tp.grad(a), b.Value, g, transB, true, 1)
-			} else { // A is m×k: dA = G·op(B)ᵀ
-				tensor.MatMulAcc(tp.grad(a), g, b.Value, false, !transB, 1)
-			}
-		}
-		if b.requiresGrad {
-			if transB { // B is n×k: dB = Gᵀ·op(A)
-				tensor.MatMulAcc(tp.grad(b), g, a.Value, true, transA, 1)
-			} else { // B is k×n: dB = op(A)ᵀ·G
-				tensor.MatMulAcc(tp.grad(b), a.Value, g, !transA, false, 1)
-			}
-		}
-	})
+	if nd := tp.record(opMatMul, out, a, b); nd != nil {
+		nd.transA, nd.transB = transA, transB
+	}
 	return out
+}
+
+func (tp *Tape[T]) matMulBackward(n *node[T]) {
+	a, b, g := n.a, n.b, n.out.Grad
+	transA, transB := n.transA, n.transB
+	if a.requiresGrad {
+		if transA { // A is k×m: dA = op(B)·Gᵀ
+			tensor.MatMulAcc(tp.grad(a), b.Value, g, transB, true, 1)
+		} else { // A is m×k: dA = G·op(B)ᵀ
+			tensor.MatMulAcc(tp.grad(a), g, b.Value, false, !transB, 1)
+		}
+	}
+	if b.requiresGrad {
+		if transB { // B is n×k: dB = Gᵀ·op(A)
+			tensor.MatMulAcc(tp.grad(b), g, a.Value, true, transA, 1)
+		} else { // B is k×n: dB = op(A)ᵀ·G
+			tensor.MatMulAcc(tp.grad(b), a.Value, g, !transA, false, 1)
+		}
+	}
 }
 
 func tmark(t bool) string {
@@ -183,11 +211,7 @@ func (tp *Tape[T]) Linear(x, w, b *Var[T]) *Var[T] {
 		panic(fmt.Sprintf("autograd.Linear: bias shape %v for weight shape %v", b.Value.Shape, w.Value.Shape))
 	}
 	rows := x.Value.Shape[0]
-	inputs := []*Var[T]{x, w}
-	if b != nil {
-		inputs = append(inputs, b)
-	}
-	out := tp.newVar([]int{rows, nOut}, inputs...)
+	out := tp.newVar([]int{rows, nOut}, x, w, b)
 	y := out.Value
 	if b != nil {
 		for r := 0; r < rows; r++ {
@@ -197,134 +221,173 @@ func (tp *Tape[T]) Linear(x, w, b *Var[T]) *Var[T] {
 	} else {
 		tensor.MatMul(y, x.Value, w.Value, false, true)
 	}
-	tp.record(out, func() {
-		g := out.Grad
-		if x.requiresGrad {
-			tensor.MatMulAcc(tp.grad(x), g, w.Value, false, false, 1)
-		}
-		if w.requiresGrad {
-			tensor.MatMulAcc(tp.grad(w), g, x.Value, true, false, 1)
-		}
-		if b != nil && b.requiresGrad {
-			db := tp.grad(b).Data
-			for r := 0; r < rows; r++ {
-				tensor.Axpy(1, g.Data[r*nOut:(r+1)*nOut], db)
-			}
-		}
-	})
+	tp.record(opLinear, out, x, w, b)
 	return out
+}
+
+// linearBackward: dx += G·w, dw += Gᵀ·x, db += the column sums of G.
+func (tp *Tape[T]) linearBackward(n *node[T]) {
+	x, w, b, g := n.a, n.b, n.c, n.out.Grad
+	if x.requiresGrad {
+		tensor.MatMulAcc(tp.grad(x), g, w.Value, false, false, 1)
+	}
+	if w.requiresGrad {
+		tensor.MatMulAcc(tp.grad(w), g, x.Value, true, false, 1)
+	}
+	if b != nil && b.requiresGrad {
+		db := tp.grad(b).Data
+		nOut := len(db)
+		for r := 0; r < len(g.Data); r += nOut {
+			tensor.Axpy(1, g.Data[r:r+nOut], db)
+		}
+	}
 }
 
 // ReLU returns max(x, 0) elementwise; its derivative is taken as 0 at 0.
-func (tp *Tape[T]) ReLU(x *Var[T]) *Var[T] {
-	out := tp.newVar(x.Value.Shape, x)
-	tensor.ReLU(out.Value, x.Value)
-	tp.record(out, func() {
-		gx, g, y := tp.grad(x).Data, out.Grad.Data, out.Value.Data
-		for i := range gx {
-			if y[i] > 0 {
-				gx[i] += g[i]
-			}
-		}
-	})
-	return out
-}
+func (tp *Tape[T]) ReLU(x *Var[T]) *Var[T] { return tp.elementwise(opReLU, x) }
 
 // Sigmoid returns σ(x) = 1/(1+e⁻ˣ); dσ/dx = σ(1−σ).
-func (tp *Tape[T]) Sigmoid(x *Var[T]) *Var[T] {
-	out := tp.newVar(x.Value.Shape, x)
-	tensor.Sigmoid(out.Value, x.Value)
-	tp.record(out, func() {
-		gx, g, y := tp.grad(x).Data, out.Grad.Data, out.Value.Data
-		for i := range gx {
-			gx[i] += g[i] * y[i] * (1 - y[i])
-		}
-	})
-	return out
-}
+func (tp *Tape[T]) Sigmoid(x *Var[T]) *Var[T] { return tp.elementwise(opSigmoid, x) }
 
 // Tanh returns tanh(x); d tanh/dx = 1 − tanh².
-func (tp *Tape[T]) Tanh(x *Var[T]) *Var[T] {
-	out := tp.newVar(x.Value.Shape, x)
-	tensor.Tanh(out.Value, x.Value)
-	tp.record(out, func() {
-		gx, g, y := tp.grad(x).Data, out.Grad.Data, out.Value.Data
-		for i := range gx {
-			gx[i] += g[i] * (1 - y[i]*y[i])
-		}
-	})
-	return out
-}
+func (tp *Tape[T]) Tanh(x *Var[T]) *Var[T] { return tp.elementwise(opTanh, x) }
 
 // Exp returns eˣ elementwise.
-func (tp *Tape[T]) Exp(x *Var[T]) *Var[T] {
-	out := tp.newVar(x.Value.Shape, x)
-	tensor.Exp(out.Value, x.Value)
-	tp.record(out, func() {
-		gx, g, y := tp.grad(x).Data, out.Grad.Data, out.Value.Data
-		for i := range gx {
-			gx[i] += g[i] * y[i]
-		}
-	})
-	return out
-}
+func (tp *Tape[T]) Exp(x *Var[T]) *Var[T] { return tp.elementwise(opExp, x) }
 
 // Log returns the natural logarithm elementwise.
-func (tp *Tape[T]) Log(x *Var[T]) *Var[T] {
-	out := tp.newVar(x.Value.Shape, x)
-	tensor.Log(out.Value, x.Value)
-	tp.record(out, func() {
-		gx, g, v := tp.grad(x).Data, out.Grad.Data, x.Value.Data
-		for i := range gx {
-			gx[i] += g[i] / v[i]
-		}
-	})
-	return out
-}
+func (tp *Tape[T]) Log(x *Var[T]) *Var[T] { return tp.elementwise(opLog, x) }
 
 // Softplus returns log(1+eˣ) elementwise, without overflow; its derivative
 // is σ(x).
-func (tp *Tape[T]) Softplus(x *Var[T]) *Var[T] {
+func (tp *Tape[T]) Softplus(x *Var[T]) *Var[T] { return tp.elementwise(opSoftplus, x) }
+
+// Square returns x² elementwise.
+func (tp *Tape[T]) Square(x *Var[T]) *Var[T] { return tp.elementwise(opSquare, x) }
+
+// elementwise returns f(x) for the elementwise function f of op.
+func (tp *Tape[T]) elementwise(op op, x *Var[T]) *Var[T] {
 	out := tp.newVar(x.Value.Shape, x)
-	tensor.Softplus(out.Value, x.Value)
-	tp.record(out, func() {
-		s := tp.scratch(x.Value.Shape)
-		tensor.Sigmoid(s, x.Value)
-		gx, g := tp.grad(x).Data, out.Grad.Data
-		for i := range gx {
-			gx[i] += g[i] * s.Data[i]
-		}
-	})
+	y := out.Value
+	switch op {
+	case opReLU:
+		tensor.ReLU(y, x.Value)
+	case opSigmoid:
+		tensor.Sigmoid(y, x.Value)
+	case opTanh:
+		tensor.Tanh(y, x.Value)
+	case opExp:
+		tensor.Exp(y, x.Value)
+	case opLog:
+		tensor.Log(y, x.Value)
+	case opSoftplus:
+		tensor.Softplus(y, x.Value)
+	case opSquare:
+		tensor.Mul(y, x.Value, x.Value)
+	}
+	tp.record(op, out, x)
 	return out
 }
 
-// Square returns x² elementwise.
-func (tp *Tape[T]) Square(x *Var[T]) *Var[T] {
-	out := tp.newVar(x.Value.Shape, x)
-	for i, v := range x.Value.Data {
-		out.Value.Data[i] = v * v
-	}
-	tp.record(out, func() {
-		gx, g, v := tp.grad(x).Data, out.Grad.Data, x.Value.Data
-		for i := range gx {
-			gx[i] += 2 * g[i] * v[i]
+// elementwiseGrain is the least number of elements per range of the
+// parallel backward loop of the elementwise functions.
+const elementwiseGrain = 1 << 15
+
+// elementwiseBackward: dx += g ⊙ f′(x), in parallel over ranges of elements.
+func (tp *Tape[T]) elementwiseBackward(n *node[T]) {
+	l := &tp.loops.elementwise
+	*l = elementwiseBackLoop[T]{op: n.op, dx: tp.grad(n.a).Data, g: n.out.Grad.Data, x: n.a.Value.Data, y: n.out.Value.Data}
+	tp.parallel(len(l.dx), elementwiseGrain, l)
+}
+
+// elementwiseBackLoop adds g ⊙ f′(x) to dx for the elementwise function f
+// of op, given x and y = f(x).
+type elementwiseBackLoop[T Float] struct {
+	op          op
+	dx, g, x, y []T
+}
+
+func (l *elementwiseBackLoop[T]) run(lo, hi int) {
+	dx, g, x, y := l.dx[lo:hi], l.g[lo:hi], l.x[lo:hi], l.y[lo:hi]
+	switch l.op {
+	case opReLU: // 1 where y > 0
+		reluBackward(dx, g, y)
+	case opSigmoid: // σ(1−σ)
+		for i, v := range y {
+			dx[i] += g[i] * v * (1 - v)
 		}
-	})
-	return out
+	case opTanh: // 1 − tanh²
+		for i, v := range y {
+			dx[i] += g[i] * (1 - v*v)
+		}
+	case opExp: // eˣ
+		for i, v := range y {
+			dx[i] += g[i] * v
+		}
+	case opLog: // 1/x
+		for i, v := range x {
+			dx[i] += g[i] / v
+		}
+	case opSoftplus: // σ(x)
+		for i, v := range x {
+			dx[i] += g[i] * T(sigmoid(float64(v)))
+		}
+	case opSquare: // 2x
+		for i, v := range x {
+			dx[i] += 2 * g[i] * v
+		}
+	}
+}
+
+// reluBackward adds g to dx where y > 0. It adds g or +0, chosen by a bit
+// mask, rather than branching: the signs of a layer's outputs are
+// unpredictable, and the mispredicted branches made the loop five times
+// slower.
+func reluBackward[T Float](dx, g, y []T) {
+	g, y = g[:len(dx)], y[:len(dx)]
+	switch d := any(dx).(type) {
+	case []float32:
+		g := any(g).([]float32)
+		for i, v := range y {
+			var m uint32
+			if v > 0 {
+				m = ^uint32(0)
+			}
+			d[i] += math.Float32frombits(math.Float32bits(g[i]) & m)
+		}
+	case []float64:
+		g := any(g).([]float64)
+		for i, v := range y {
+			var m uint64
+			if v > 0 {
+				m = ^uint64(0)
+			}
+			d[i] += math.Float64frombits(math.Float64bits(g[i]) & m)
+		}
+	default: // a named float type
+		for i, v := range y {
+			if v > 0 {
+				dx[i] += g[i]
+			}
+		}
+	}
 }
 
 // Sum returns the sum of all elements as a scalar.
 func (tp *Tape[T]) Sum(x *Var[T]) *Var[T] {
-	out := tp.newVar([]int{}, x)
+	out := tp.newVar(nil, x)
 	out.Value.Data[0] = T(tensor.Sum(x.Value))
-	tp.record(out, func() {
-		g := out.Grad.Data[0]
-		gx := tp.grad(x).Data
-		for i := range gx {
-			gx[i] += g
-		}
-	})
+	tp.record(opSum, out, x)
 	return out
+}
+
+// sumBackward: dx += g, the same for every element.
+func (tp *Tape[T]) sumBackward(n *node[T]) {
+	g := n.out.Grad.Data[0]
+	gx := tp.grad(n.a).Data
+	for i := range gx {
+		gx[i] += g
+	}
 }
 
 // Mean returns the mean of all elements as a scalar.
@@ -334,30 +397,46 @@ func (tp *Tape[T]) Mean(x *Var[T]) *Var[T] {
 
 // SumSquares returns ‖x‖² = Σ xᵢ² as a scalar (the regularizer R(w)).
 func (tp *Tape[T]) SumSquares(x *Var[T]) *Var[T] {
-	out := tp.newVar([]int{}, x)
+	out := tp.newVar(nil, x)
 	out.Value.Data[0] = T(tensor.Dot(x.Value.Data, x.Value.Data))
-	tp.record(out, func() {
-		tensor.Axpy(2*out.Grad.Data[0], x.Value.Data, tp.grad(x).Data)
-	})
+	tp.record(opSumSquares, out, x)
 	return out
+}
+
+// sumSquaresBackward: dx += 2g·x.
+func (tp *Tape[T]) sumSquaresBackward(n *node[T]) {
+	x := n.a
+	tensor.Axpy(2*n.out.Grad.Data[0], x.Value.Data, tp.grad(x).Data)
 }
 
 // SumAxis returns the sums of x along axis, keeping that axis with size 1.
 func (tp *Tape[T]) SumAxis(x *Var[T], axis int) *Var[T] {
-	out := tp.newVar(tensor.ReducedShape(x.Value.Shape, axis), x)
+	xs := x.Value.Shape
+	if axis < -len(xs) || axis >= len(xs) {
+		panic(fmt.Sprintf("autograd.SumAxis: axis %d out of range for shape %v", axis, xs))
+	}
+	var shape [maxDims]int
+	s := append(shape[:0], xs...)
+	s[(axis+len(xs))%len(xs)] = 1
+	out := tp.newVar(s, x)
 	tensor.SumAxis(out.Value, x.Value, axis)
-	tp.record(out, func() {
-		// Broadcast the gradient back along axis.
-		outer, n, inner := splitAxis(x.Value.Shape, axis)
-		gx, g := tp.grad(x).Data, out.Grad.Data
-		for o := 0; o < outer; o++ {
-			src := g[o*inner : (o+1)*inner]
-			for k := 0; k < n; k++ {
-				tensor.Axpy(1, src, gx[(o*n+k)*inner:(o*n+k+1)*inner])
-			}
-		}
-	})
+	if n := tp.record(opSumAxis, out, x); n != nil {
+		n.axis = axis
+	}
 	return out
+}
+
+// sumAxisBackward broadcasts the gradient back along the axis.
+func (tp *Tape[T]) sumAxisBackward(n *node[T]) {
+	x := n.a
+	outer, size, inner := splitAxis(x.Value.Shape, n.axis)
+	gx, g := tp.grad(x).Data, n.out.Grad.Data
+	for o := 0; o < outer; o++ {
+		src := g[o*inner : (o+1)*inner]
+		for k := 0; k < size; k++ {
+			tensor.Axpy(1, src, gx[(o*size+k)*inner:(o*size+k+1)*inner])
+		}
+	}
 }
 
 // splitAxis returns the sizes before, along and after axis.
@@ -384,9 +463,13 @@ func (tp *Tape[T]) MeanAxis(x *Var[T], axis int) *Var[T] {
 // Reshape returns x viewed with a new shape of the same size (one dimension
 // may be −1).
 func (tp *Tape[T]) Reshape(x *Var[T], shape ...int) *Var[T] {
-	view := x.Value.Reshape(shape...)
-	out := &Var[T]{Value: view, requiresGrad: x.requiresGrad && !tp.noGrad}
-	tp.record(out, func() { tensor.Axpy(1, out.Grad.Data, tp.grad(x).Data) })
+	out := tp.arena.vars.next()
+	out.Value = tp.arena.header()
+	x.Value.ReshapeInto(out.Value, shape...)
+	out.requiresGrad = x.requiresGrad && !tp.noGrad
+	if n := tp.record(opReshape, out, x); n != nil {
+		n.k = 1 // the gradient passes through (scaleBackward)
+	}
 	return out
 }
 
@@ -395,20 +478,23 @@ func (tp *Tape[T]) Reshape(x *Var[T], shape ...int) *Var[T] {
 func (tp *Tape[T]) LogSoftmax(x *Var[T]) *Var[T] {
 	out := tp.newVar(x.Value.Shape, x)
 	tensor.LogSoftmax(out.Value, x.Value)
-	tp.record(out, func() {
-		cols := x.Value.Dim(-1)
-		gx, g, y := tp.grad(x).Data, out.Grad.Data, out.Value.Data
-		for r := 0; r < len(g); r += cols {
-			var s T
-			for _, v := range g[r : r+cols] {
-				s += v
-			}
-			for i := r; i < r+cols; i++ {
-				gx[i] += g[i] - T(math.Exp(float64(y[i])))*s
-			}
-		}
-	})
+	tp.record(opLogSoftmax, out, x)
 	return out
+}
+
+func (tp *Tape[T]) logSoftmaxBackward(n *node[T]) {
+	x := n.a
+	cols := x.Value.Dim(-1)
+	gx, g, y := tp.grad(x).Data, n.out.Grad.Data, n.out.Value.Data
+	for r := 0; r < len(g); r += cols {
+		var s T
+		for _, v := range g[r : r+cols] {
+			s += v
+		}
+		for i := r; i < r+cols; i++ {
+			gx[i] += g[i] - T(math.Exp(float64(y[i])))*s
+		}
+	}
 }
 
 // Softmax returns softmax(x) along the last axis.
@@ -416,33 +502,42 @@ func (tp *Tape[T]) LogSoftmax(x *Var[T]) *Var[T] {
 func (tp *Tape[T]) Softmax(x *Var[T]) *Var[T] {
 	out := tp.newVar(x.Value.Shape, x)
 	tensor.Softmax(out.Value, x.Value)
-	tp.record(out, func() {
-		cols := x.Value.Dim(-1)
-		gx, g, y := tp.grad(x).Data, out.Grad.Data, out.Value.Data
-		for r := 0; r < len(g); r += cols {
-			var s T
-			for i := r; i < r+cols; i++ {
-				s += g[i] * y[i]
-			}
-			for i := r; i < r+cols; i++ {
-				gx[i] += y[i] * (g[i] - s)
-			}
-		}
-	})
+	tp.record(opSoftmax, out, x)
 	return out
 }
 
+func (tp *Tape[T]) softmaxBackward(n *node[T]) {
+	x := n.a
+	cols := x.Value.Dim(-1)
+	gx, g, y := tp.grad(x).Data, n.out.Grad.Data, n.out.Value.Data
+	for r := 0; r < len(g); r += cols {
+		var s T
+		for i := r; i < r+cols; i++ {
+			s += g[i] * y[i]
+		}
+		for i := r; i < r+cols; i++ {
+			gx[i] += y[i] * (g[i] - s)
+		}
+	}
+}
+
 // Gather returns the vector whose r-th entry is x[r, idx[r]] for a matrix x:
-// each example's entry at its label.
+// each example's entry at its label. idx is read again by Backward.
 func (tp *Tape[T]) Gather(x *Var[T], idx []int) *Var[T] {
 	out := tp.newVar([]int{len(idx)}, x)
 	tensor.Gather(out.Value.Data, x.Value, idx)
-	tp.record(out, func() {
-		cols := x.Value.Dim(-1)
-		gx := tp.grad(x).Data
-		for r, j := range idx {
-			gx[r*cols+j] += out.Grad.Data[r]
-		}
-	})
+	if n := tp.record(opGather, out, x); n != nil {
+		n.ints = idx
+	}
 	return out
+}
+
+// gatherBackward: dx[r, idx[r]] += g[r].
+func (tp *Tape[T]) gatherBackward(n *node[T]) {
+	x := n.a
+	cols := x.Value.Dim(-1)
+	gx, g := tp.grad(x).Data, n.out.Grad.Data
+	for r, j := range n.ints {
+		gx[r*cols+j] += g[r]
+	}
 }

@@ -3,8 +3,6 @@ package autograd
 import (
 	"fmt"
 	"math"
-
-	"github.com/descent-ml/descent/internal/parallel"
 )
 
 // PoolOptions are the hyper-parameters of 2-D max and average pooling, as
@@ -90,57 +88,85 @@ func (tp *Tape[T]) MaxPool2D(x *Var[T], opts PoolOptions) *Var[T] {
 	out := tp.newVar([]int{g.n, g.c, g.oh, g.ow}, x)
 	var arg []T
 	if out.requiresGrad {
-		arg = tp.scratch(out.Value.Shape).Data
+		arg = tp.scratch(out.Value.Shape...).Data
 	}
+	l := &tp.loops.maxPool
+	*l = maxPoolLoop[T]{x: x.Value.Data, y: out.Value.Data, arg: arg, g: g}
+	tp.parallel(g.n*g.c, max(1, (1<<14)/max(1, g.oh*g.ow*g.kh*g.kw)), l)
+	if n := tp.record(opMaxPool2D, out, x); n != nil {
+		n.geom, n.saved[0] = g, arg
+	}
+	return out
+}
+
+// maxPoolLoop is MaxPool2D's loop over the planes: it stores the maxima of
+// x in y and, when arg is not nil, their positions in arg.
+type maxPoolLoop[T Float] struct {
+	x, y, arg []T
+	g         convGeom
+}
+
+func (l *maxPoolLoop[T]) run(lo, hi int) {
+	g, y, arg := l.g, l.y, l.arg
 	hw, L := g.h*g.w, g.oh*g.ow
-	y := out.Value.Data
 	fast2x2 := g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1
-	parallel.For(g.n*g.c, max(1, (1<<14)/max(1, L*g.kh*g.kw)), func(lo, hi int) {
-		for u := lo; u < hi; u++ {
-			plane := x.Value.Data[u*hw : (u+1)*hw]
-			if fast2x2 {
-				maxPool2x2(y[u*L:(u+1)*L], arg, u*L, plane, g)
-				continue
-			}
-			for i := 0; i < g.oh; i++ {
-				for j := 0; j < g.ow; j++ {
-					best, at := T(math.Inf(-1)), -1
-					for p := 0; p < g.kh; p++ {
-						ih := i*g.sh - g.ph + p*g.dh
-						if ih < 0 || ih >= g.h {
+	for u := lo; u < hi; u++ {
+		plane := l.x[u*hw : (u+1)*hw]
+		if fast2x2 {
+			maxPool2x2(y[u*L:(u+1)*L], arg, u*L, plane, g)
+			continue
+		}
+		for i := 0; i < g.oh; i++ {
+			for j := 0; j < g.ow; j++ {
+				best, at := T(math.Inf(-1)), -1
+				for p := 0; p < g.kh; p++ {
+					ih := i*g.sh - g.ph + p*g.dh
+					if ih < 0 || ih >= g.h {
+						continue
+					}
+					for q := 0; q < g.kw; q++ {
+						iw := j*g.sw - g.pw + q*g.dw
+						if iw < 0 || iw >= g.w {
 							continue
 						}
-						for q := 0; q < g.kw; q++ {
-							iw := j*g.sw - g.pw + q*g.dw
-							if iw < 0 || iw >= g.w {
-								continue
-							}
-							v := plane[ih*g.w+iw]
-							if v > best || at < 0 || v != v { // NaN propagates, as in PyTorch
-								best, at = v, ih*g.w+iw
-							}
+						v := plane[ih*g.w+iw]
+						if v > best || at < 0 || v != v { // NaN propagates, as in PyTorch
+							best, at = v, ih*g.w+iw
 						}
 					}
-					y[u*L+i*g.ow+j] = best
-					if arg != nil {
-						arg[u*L+i*g.ow+j] = T(at)
-					}
+				}
+				y[u*L+i*g.ow+j] = best
+				if arg != nil {
+					arg[u*L+i*g.ow+j] = T(at)
 				}
 			}
 		}
-	})
-	tp.record(out, func() {
-		gx, dy := tp.grad(x).Data, out.Grad.Data
-		parallel.For(g.n*g.c, max(1, (1<<15)/max(1, L)), func(lo, hi int) {
-			for u := lo; u < hi; u++ {
-				plane := gx[u*hw : (u+1)*hw]
-				for k, a := range arg[u*L : (u+1)*L] {
-					plane[int(a)] += dy[u*L+k]
-				}
-			}
-		})
-	})
-	return out
+	}
+}
+
+// maxPool2DBackward adds each output's gradient to the input at its
+// window's maximum, in parallel over the planes.
+func (tp *Tape[T]) maxPool2DBackward(n *node[T]) {
+	g := n.geom
+	l := &tp.loops.maxPoolBack
+	*l = maxPoolBackLoop[T]{dx: tp.grad(n.a).Data, dy: n.out.Grad.Data, arg: n.saved[0], g: g}
+	tp.parallel(g.n*g.c, max(1, (1<<15)/max(1, g.oh*g.ow)), l)
+}
+
+// maxPoolBackLoop is maxPool2DBackward's loop over the planes.
+type maxPoolBackLoop[T Float] struct {
+	dx, dy, arg []T
+	g           convGeom
+}
+
+func (l *maxPoolBackLoop[T]) run(lo, hi int) {
+	hw, L := l.g.h*l.g.w, l.g.oh*l.g.ow
+	for u := lo; u < hi; u++ {
+		plane := l.dx[u*hw : (u+1)*hw]
+		for k, a := range l.arg[u*L : (u+1)*L] {
+			plane[int(a)] += l.dy[u*L+k]
+		}
+	}
 }
 
 // maxPool2x2 is MaxPool2D's loop for 2×2 windows with stride 2 and no
@@ -183,56 +209,100 @@ func (tp *Tape[T]) AvgPool2D(x *Var[T], opts PoolOptions) *Var[T] {
 		panic(fmt.Sprintf("autograd.AvgPool2D: dilation %v, want 1 (input shape %v)", opts.Dilation, x.Value.Shape))
 	}
 	out := tp.newVar([]int{g.n, g.c, g.oh, g.ow}, x)
-	hw, L := g.h*g.w, g.oh*g.ow
-	// window returns the clipped window of output (i, j) and its divisor.
-	window := func(i, j int) (h0, h1, w0, w1 int, div T) {
-		h0, w0 = i*g.sh-g.ph, j*g.sw-g.pw
-		h1, w1 = h0+g.kh, w0+g.kw
-		h0, w0 = max(h0, 0), max(w0, 0)
-		h1, w1 = min(h1, g.h), min(w1, g.w)
-		div = T(g.kh * g.kw)
-		if opts.ExcludePad {
-			div = T((h1 - h0) * (w1 - w0))
-		}
-		return h0, h1, w0, w1, div
+	win := avgWindows{g, opts.ExcludePad}
+	l := &tp.loops.avgPool
+	*l = avgPoolLoop[T]{avgWindows: win, x: x.Value.Data, y: out.Value.Data}
+	tp.parallel(g.n*g.c, win.grain(), l)
+	if n := tp.record(opAvgPool2D, out, x); n != nil {
+		n.geom, n.excludePad = g, opts.ExcludePad
 	}
-	y := out.Value.Data
-	parallel.For(g.n*g.c, max(1, (1<<14)/max(1, L*g.kh*g.kw)), func(lo, hi int) {
-		for u := lo; u < hi; u++ {
-			plane := x.Value.Data[u*hw : (u+1)*hw]
-			for i := 0; i < g.oh; i++ {
-				for j := 0; j < g.ow; j++ {
-					h0, h1, w0, w1, div := window(i, j)
-					var s T
-					for ih := h0; ih < h1; ih++ {
-						for _, v := range plane[ih*g.w+w0 : ih*g.w+w1] {
-							s += v
-						}
+	return out
+}
+
+// avgPool2DBackward spreads each output's gradient, divided by its
+// window's divisor, over the window.
+func (tp *Tape[T]) avgPool2DBackward(n *node[T]) {
+	win := avgWindows{n.geom, n.excludePad}
+	l := &tp.loops.avgPoolBack
+	*l = avgPoolBackLoop[T]{avgWindows: win, dx: tp.grad(n.a).Data, dy: n.out.Grad.Data}
+	tp.parallel(win.g.n*win.g.c, win.grain(), l)
+}
+
+// avgWindows are the windows of average pooling.
+type avgWindows struct {
+	g          convGeom
+	excludePad bool
+}
+
+// window returns the window of output (i, j) clipped to the input, and its
+// divisor.
+func (a avgWindows) window(i, j int) (h0, h1, w0, w1, div int) {
+	g := a.g
+	h0, w0 = i*g.sh-g.ph, j*g.sw-g.pw
+	h1, w1 = h0+g.kh, w0+g.kw
+	h0, w0 = max(h0, 0), max(w0, 0)
+	h1, w1 = min(h1, g.h), min(w1, g.w)
+	div = g.kh * g.kw
+	if a.excludePad {
+		div = (h1 - h0) * (w1 - w0)
+	}
+	return h0, h1, w0, w1, div
+}
+
+// grain is the least number of planes per parallel range.
+func (a avgWindows) grain() int {
+	return max(1, (1<<14)/max(1, a.g.oh*a.g.ow*a.g.kh*a.g.kw))
+}
+
+// avgPoolLoop is AvgPool2D's loop over the planes: it stores the window
+// means of x in y.
+type avgPoolLoop[T Float] struct {
+	avgWindows
+	x, y []T
+}
+
+func (l *avgPoolLoop[T]) run(lo, hi int) {
+	g := l.g
+	hw, L := g.h*g.w, g.oh*g.ow
+	for u := lo; u < hi; u++ {
+		plane := l.x[u*hw : (u+1)*hw]
+		for i := 0; i < g.oh; i++ {
+			for j := 0; j < g.ow; j++ {
+				h0, h1, w0, w1, div := l.window(i, j)
+				var s T
+				for ih := h0; ih < h1; ih++ {
+					for _, v := range plane[ih*g.w+w0 : ih*g.w+w1] {
+						s += v
 					}
-					y[u*L+i*g.ow+j] = s / div
+				}
+				l.y[u*L+i*g.ow+j] = s / T(div)
+			}
+		}
+	}
+}
+
+// avgPoolBackLoop is avgPool2DBackward's loop over the planes.
+type avgPoolBackLoop[T Float] struct {
+	avgWindows
+	dx, dy []T
+}
+
+func (l *avgPoolBackLoop[T]) run(lo, hi int) {
+	g := l.g
+	hw, L := g.h*g.w, g.oh*g.ow
+	for u := lo; u < hi; u++ {
+		plane := l.dx[u*hw : (u+1)*hw]
+		for i := 0; i < g.oh; i++ {
+			for j := 0; j < g.ow; j++ {
+				h0, h1, w0, w1, div := l.window(i, j)
+				d := l.dy[u*L+i*g.ow+j] / T(div)
+				for ih := h0; ih < h1; ih++ {
+					row := plane[ih*g.w+w0 : ih*g.w+w1]
+					for k := range row {
+						row[k] += d
+					}
 				}
 			}
 		}
-	})
-	tp.record(out, func() {
-		gx, dy := tp.grad(x).Data, out.Grad.Data
-		parallel.For(g.n*g.c, max(1, (1<<14)/max(1, L*g.kh*g.kw)), func(lo, hi int) {
-			for u := lo; u < hi; u++ {
-				plane := gx[u*hw : (u+1)*hw]
-				for i := 0; i < g.oh; i++ {
-					for j := 0; j < g.ow; j++ {
-						h0, h1, w0, w1, div := window(i, j)
-						d := dy[u*L+i*g.ow+j] / div
-						for ih := h0; ih < h1; ih++ {
-							row := plane[ih*g.w+w0 : ih*g.w+w1]
-							for k := range row {
-								row[k] += d
-							}
-						}
-					}
-				}
-			}
-		})
-	})
-	return out
+	}
 }

@@ -3,6 +3,7 @@ package linear
 import (
 	"context"
 	"errors"
+	"github.com/descent-ml/descent/internal/race"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -244,7 +245,7 @@ func TestShuffleIsSeeded(t *testing.T) {
 // detector.
 func skipHogwild(t *testing.T, m Method) {
 	t.Helper()
-	if m == Hogwild && raceEnabled {
+	if m == Hogwild && race.Enabled {
 		t.Skip("Hogwild's lock-free updates are data races by design; skipped under -race")
 	}
 }
@@ -305,7 +306,7 @@ func TestBatchAndStochasticMethodsAgree(t *testing.T) {
 	const lambda = 1e-3
 	objective := map[Method]float64{}
 	for _, m := range []Method{GD, LBFGS, CG, SGD, ASGD, Hogwild} {
-		if m == Hogwild && raceEnabled {
+		if m == Hogwild && race.Enabled {
 			continue
 		}
 		epochs := 30

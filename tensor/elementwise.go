@@ -3,8 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
-
-	"github.com/descent-ml/descent/internal/parallel"
+	"slices"
 )
 
 // grain is the number of elements below which elementwise kernels run on one
@@ -15,8 +14,18 @@ const grain = 1 << 15
 // rules (align trailing dimensions; a dimension of 1 stretches), or an error
 // naming both shapes when they are incompatible.
 func BroadcastShape(a, b []int) ([]int, error) {
-	n := max(len(a), len(b))
-	out := make([]int, n)
+	s, err := AppendBroadcastShape(make([]int, 0, max(len(a), len(b))), a, b)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// AppendBroadcastShape appends the shape that a and b broadcast to to dst and
+// returns the extended slice, or dst and an error as BroadcastShape; with
+// room in dst it allocates nothing.
+func AppendBroadcastShape(dst, a, b []int) ([]int, error) {
+	n, n0 := max(len(a), len(b)), len(dst)
 	for i := 0; i < n; i++ {
 		da, db := 1, 1
 		if j := len(a) - n + i; j >= 0 {
@@ -27,21 +36,33 @@ func BroadcastShape(a, b []int) ([]int, error) {
 		}
 		switch {
 		case da == db || db == 1:
-			out[i] = da
+			dst = append(dst, da)
 		case da == 1:
-			out[i] = db
+			dst = append(dst, db)
 		default:
-			return nil, fmt.Errorf("shapes %v and %v do not broadcast (dimension %d: %d vs %d)", a, b, i, da, db)
+			return dst[:n0], fmt.Errorf("shapes %v and %v do not broadcast (dimension %d: %d vs %d)", slices.Clone(a), slices.Clone(b), i, da, db)
 		}
 	}
-	return out, nil
+	return dst, nil
 }
 
-// broadcastStrides returns, for an operand of the given shape broadcast into
-// out, the stride of each output dimension in the operand (0 where it
-// stretches).
-func broadcastStrides(shape, out []int) []int {
-	st := make([]int, len(out))
+// maxDims is the number of dimensions up to which the kernels keep their
+// index bookkeeping on the stack.
+const maxDims = 8
+
+// scratchInts returns n zeroed ints, in buf when they fit.
+func scratchInts(buf []int, n int) []int {
+	if n > len(buf) {
+		return make([]int, n)
+	}
+	clear(buf[:n])
+	return buf[:n]
+}
+
+// broadcastStrides stores in st, for an operand of the given shape
+// broadcast into out, the stride of each output dimension in the operand
+// (0 where it stretches). st has len(out) entries.
+func broadcastStrides(st, shape, out []int) {
 	s := 1
 	for i := len(out) - 1; i >= 0; i-- {
 		j := len(shape) - len(out) + i
@@ -54,7 +75,6 @@ func broadcastStrides(shape, out []int) []int {
 			s *= shape[j]
 		}
 	}
-	return st
 }
 
 type binop int
@@ -81,27 +101,27 @@ func Mul[T Float](dst, a, b *Tensor[T]) { binary(opMul, dst, a, b) }
 func Div[T Float](dst, a, b *Tensor[T]) { binary(opDiv, dst, a, b) }
 
 func binary[T Float](op binop, dst, a, b *Tensor[T]) {
-	out, err := BroadcastShape(a.Shape, b.Shape)
+	var buf [maxDims]int
+	out, err := AppendBroadcastShape(buf[:0], a.Shape, b.Shape)
 	if err != nil {
 		panic("tensor." + op.String() + ": " + err.Error())
 	}
 	if !SameShape(out, dst.Shape) {
-		panic(fmt.Sprintf("tensor.%s: destination shape %v, want %v for operands %v and %v", op, dst.Shape, out, a.Shape, b.Shape))
+		panic(fmt.Sprintf("tensor.%s: destination shape %v, want %v for operands %v and %v", op, dst.Shape, slices.Clone(out), a.Shape, b.Shape))
 	}
 	n := len(dst.Data)
 	switch {
 	case len(a.Data) == n && len(b.Data) == n:
-		parallel.For(n, grain, func(lo, hi int) { binSame(op, dst.Data[lo:hi], a.Data[lo:hi], b.Data[lo:hi]) })
+		j := newJob[T](kBinary)
+		j.op, j.d, j.a, j.b = op, dst.Data, a.Data, b.Data
+		j.parallelFor(n, grain)
 		return
 	case len(a.Data) == n && len(b.Data) > 0 && n%len(b.Data) == 0 && isSuffix(b.Shape, out):
 		// b repeats along the leading dimensions: a row vector added to each row.
 		m := len(b.Data)
-		rows := n / m
-		parallel.For(rows, max(1, grain/m), func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				binSame(op, dst.Data[r*m:(r+1)*m], a.Data[r*m:(r+1)*m], b.Data)
-			}
-		})
+		j := newJob[T](kBinaryRows)
+		j.op, j.d, j.a, j.b, j.m = op, dst.Data, a.Data, b.Data, m
+		j.parallelFor(n/m, max(1, grain/m))
 		return
 	}
 	binGeneral(op, dst, a, b)
@@ -163,10 +183,13 @@ func binGeneral[T Float](op binop, dst, a, b *Tensor[T]) {
 		dst.Data[0] = apply(op, a.Data[0], b.Data[0])
 		return
 	}
-	sa, sb := broadcastStrides(a.Shape, out), broadcastStrides(b.Shape, out)
+	var buf [3 * maxDims]int
+	ints := scratchInts(buf[:], 3*len(out))
+	sa, sb, idx := ints[:len(out)], ints[len(out):2*len(out)], ints[2*len(out):]
+	broadcastStrides(sa, a.Shape, out)
+	broadcastStrides(sb, b.Shape, out)
 	last := len(out) - 1
 	inner := out[last]
-	idx := make([]int, len(out))
 	ia, ib := 0, 0
 	for o := 0; o < len(dst.Data); o += inner {
 		ja, jb := ia, ib
@@ -193,7 +216,8 @@ func binGeneral[T Float](op binop, dst, a, b *Tensor[T]) {
 // broadcasting: dst's shape must broadcast to src's. It is the gradient of
 // a broadcast.
 func SumTo[T Float](dst, src *Tensor[T]) {
-	out, err := BroadcastShape(dst.Shape, src.Shape)
+	var buf [maxDims]int
+	out, err := AppendBroadcastShape(buf[:0], dst.Shape, src.Shape)
 	if err != nil || !SameShape(out, src.Shape) {
 		panic(fmt.Sprintf("tensor.SumTo: shape %v does not broadcast to %v", dst.Shape, src.Shape))
 	}
@@ -215,8 +239,10 @@ func SumTo[T Float](dst, src *Tensor[T]) {
 		}
 		return
 	}
-	sd := broadcastStrides(dst.Shape, src.Shape)
-	idx := make([]int, len(src.Shape))
+	var sbuf [2 * maxDims]int
+	ints := scratchInts(sbuf[:], 2*len(src.Shape))
+	sd, idx := ints[:len(src.Shape)], ints[len(src.Shape):]
+	broadcastStrides(sd, dst.Shape, src.Shape)
 	j := 0
 	for i := range src.Data {
 		dst.Data[j] += src.Data[i]
@@ -273,28 +299,71 @@ func Dot[T Float](x, y []T) float64 {
 // named activations below are specialized loops.
 func Map[T Float](dst, a *Tensor[T], f func(T) T) {
 	checkSame("Map", dst, a)
-	parallel.For(len(a.Data), grain/8, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			dst.Data[i] = f(a.Data[i])
+	j := newJob[T](kMap)
+	j.d, j.a, j.f = dst.Data, a.Data, f
+	j.parallelFor(len(a.Data), grain/8)
+}
+
+// unop names an elementwise function of the unary kernels.
+type unop uint8
+
+const (
+	uReLU unop = iota
+	uSigmoid
+	uTanh
+	uExp
+	uLog
+	uSoftplus
+)
+
+// unaryGrain is the parallel grain of each unary function: the cheap ReLU
+// is memory-bound, the others cost a transcendental function per element.
+var unaryGrain = [...]int{uReLU: grain, uSigmoid: grain / 8, uTanh: grain / 8, uExp: grain / 8, uLog: grain / 8, uSoftplus: grain / 8}
+
+// unaryOp stores un(a) in dst, in parallel.
+func unaryOp[T Float](name string, un unop, dst, a *Tensor[T]) {
+	checkSame(name, dst, a)
+	j := newJob[T](kUnary)
+	j.un, j.d, j.a = un, dst.Data, a.Data
+	j.parallelFor(len(a.Data), unaryGrain[un])
+}
+
+// unary stores un(a) in d; a and d have the same length.
+func unary[T Float](un unop, d, a []T) {
+	d = d[:len(a)]
+	switch un {
+	case uReLU:
+		for i, v := range a {
+			d[i] = max(v, 0)
 		}
-	})
+	case uSigmoid:
+		for i, v := range a {
+			d[i] = sigmoid(v)
+		}
+	case uTanh:
+		for i, v := range a {
+			d[i] = T(math.Tanh(float64(v)))
+		}
+	case uExp:
+		for i, v := range a {
+			d[i] = T(math.Exp(float64(v)))
+		}
+	case uLog:
+		for i, v := range a {
+			d[i] = T(math.Log(float64(v)))
+		}
+	case uSoftplus:
+		for i, v := range a {
+			d[i] = softplus(v)
+		}
+	}
 }
 
 // ReLU stores max(a, 0) in dst.
-func ReLU[T Float](dst, a *Tensor[T]) {
-	checkSame("ReLU", dst, a)
-	parallel.For(len(a.Data), grain, func(lo, hi int) {
-		d, x := dst.Data[lo:hi], a.Data[lo:hi]
-		for i, v := range x {
-			d[i] = max(v, 0)
-		}
-	})
-}
+func ReLU[T Float](dst, a *Tensor[T]) { unaryOp("ReLU", uReLU, dst, a) }
 
 // Sigmoid stores 1/(1+exp(−a)) in dst, computed without overflow.
-func Sigmoid[T Float](dst, a *Tensor[T]) {
-	Map(dst, a, sigmoid[T])
-}
+func Sigmoid[T Float](dst, a *Tensor[T]) { unaryOp("Sigmoid", uSigmoid, dst, a) }
 
 func sigmoid[T Float](v T) T {
 	if v >= 0 {
@@ -305,24 +374,16 @@ func sigmoid[T Float](v T) T {
 }
 
 // Tanh stores tanh(a) in dst.
-func Tanh[T Float](dst, a *Tensor[T]) {
-	Map(dst, a, func(v T) T { return T(math.Tanh(float64(v))) })
-}
+func Tanh[T Float](dst, a *Tensor[T]) { unaryOp("Tanh", uTanh, dst, a) }
 
 // Exp stores exp(a) in dst.
-func Exp[T Float](dst, a *Tensor[T]) {
-	Map(dst, a, func(v T) T { return T(math.Exp(float64(v))) })
-}
+func Exp[T Float](dst, a *Tensor[T]) { unaryOp("Exp", uExp, dst, a) }
 
 // Log stores the natural logarithm of a in dst.
-func Log[T Float](dst, a *Tensor[T]) {
-	Map(dst, a, func(v T) T { return T(math.Log(float64(v))) })
-}
+func Log[T Float](dst, a *Tensor[T]) { unaryOp("Log", uLog, dst, a) }
 
 // Softplus stores log(1+exp(a)) in dst, computed without overflow.
-func Softplus[T Float](dst, a *Tensor[T]) {
-	Map(dst, a, softplus[T])
-}
+func Softplus[T Float](dst, a *Tensor[T]) { unaryOp("Softplus", uSoftplus, dst, a) }
 
 func softplus[T Float](v T) T {
 	x := float64(v)

@@ -3,8 +3,6 @@ package tensor
 import (
 	"fmt"
 	"math"
-
-	"github.com/descent-ml/descent/internal/parallel"
 )
 
 // Sum returns the sum of all elements, accumulated in float64.
@@ -59,18 +57,24 @@ func checkReduced[T Float](name string, dst, a *Tensor[T], axis int) {
 func SumAxis[T Float](dst, a *Tensor[T], axis int) {
 	checkReduced("SumAxis", dst, a, axis)
 	outer, n, inner := split(a.Shape, axis)
-	parallel.For(outer, max(1, grain/(n*inner+1)), func(lo, hi int) {
-		for o := lo; o < hi; o++ {
-			d := dst.Data[o*inner : (o+1)*inner]
-			clear(d)
-			for k := 0; k < n; k++ {
-				row := a.Data[(o*n+k)*inner : (o*n+k+1)*inner]
-				for i, v := range row {
-					d[i] += v
-				}
+	j := newJob[T](kSumAxis)
+	j.d, j.a, j.n, j.m = dst.Data, a.Data, n, inner
+	j.parallelFor(outer, max(1, grain/(n*inner+1)))
+}
+
+// sumAxisRange stores in d the sums along the middle axis of a, viewed as
+// outer × n × inner, for the outer indices [lo, hi).
+func sumAxisRange[T Float](d, a []T, n, inner, lo, hi int) {
+	for o := lo; o < hi; o++ {
+		do := d[o*inner : (o+1)*inner]
+		clear(do)
+		for k := 0; k < n; k++ {
+			row := a[(o*n+k)*inner : (o*n+k+1)*inner]
+			for i, v := range row {
+				do[i] += v
 			}
 		}
-	})
+	}
 }
 
 // MaxAxis stores in dst the maxima of a along axis.
@@ -126,25 +130,31 @@ func matrixDims[T Float](name string, a *Tensor[T]) (rows, cols int) {
 func Softmax[T Float](dst, a *Tensor[T]) {
 	checkSame("Softmax", dst, a)
 	rows, cols := matrixDims("Softmax", a)
-	parallel.For(rows, max(1, grain/(8*cols+1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			x, y := a.Data[r*cols:(r+1)*cols], dst.Data[r*cols:(r+1)*cols]
-			m := x[0]
-			for _, v := range x {
-				m = max(m, v)
-			}
-			var s float64
-			for i, v := range x {
-				e := math.Exp(float64(v - m))
-				y[i] = T(e)
-				s += e
-			}
-			inv := 1 / s
-			for i := range y {
-				y[i] = T(float64(y[i]) * inv)
-			}
+	j := newJob[T](kSoftmax)
+	j.d, j.a, j.m = dst.Data, a.Data, cols
+	j.parallelFor(rows, max(1, grain/(8*cols+1)))
+}
+
+// softmaxRows stores the softmax of rows [lo, hi) of a (cols columns) in
+// dst.
+func softmaxRows[T Float](dst, a []T, cols, lo, hi int) {
+	for r := lo; r < hi; r++ {
+		x, y := a[r*cols:(r+1)*cols], dst[r*cols:(r+1)*cols]
+		m := x[0]
+		for _, v := range x {
+			m = max(m, v)
 		}
-	})
+		var s float64
+		for i, v := range x {
+			e := math.Exp(float64(v - m))
+			y[i] = T(e)
+			s += e
+		}
+		inv := 1 / s
+		for i := range y {
+			y[i] = T(float64(y[i]) * inv)
+		}
+	}
 }
 
 // LogSoftmax stores log softmax(a) along the last axis in dst:
@@ -152,15 +162,21 @@ func Softmax[T Float](dst, a *Tensor[T]) {
 func LogSoftmax[T Float](dst, a *Tensor[T]) {
 	checkSame("LogSoftmax", dst, a)
 	rows, cols := matrixDims("LogSoftmax", a)
-	parallel.For(rows, max(1, grain/(8*cols+1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			x, y := a.Data[r*cols:(r+1)*cols], dst.Data[r*cols:(r+1)*cols]
-			lse := logSumExp(x)
-			for i, v := range x {
-				y[i] = T(float64(v) - lse)
-			}
+	j := newJob[T](kLogSoftmax)
+	j.d, j.a, j.m = dst.Data, a.Data, cols
+	j.parallelFor(rows, max(1, grain/(8*cols+1)))
+}
+
+// logSoftmaxRows stores log softmax of rows [lo, hi) of a (cols columns)
+// in dst.
+func logSoftmaxRows[T Float](dst, a []T, cols, lo, hi int) {
+	for r := lo; r < hi; r++ {
+		x, y := a[r*cols:(r+1)*cols], dst[r*cols:(r+1)*cols]
+		lse := logSumExp(x)
+		for i, v := range x {
+			y[i] = T(float64(v) - lse)
 		}
-	})
+	}
 }
 
 // logSumExp returns log Σ exp(xᵢ) in float64 without overflow.

@@ -11,6 +11,7 @@ package tensor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -52,7 +53,9 @@ func Numel(shape []int) int {
 	n := 1
 	for _, d := range shape {
 		if d < 0 {
-			panic(fmt.Sprintf("tensor: negative dimension in shape %v", shape))
+			// The shape is copied so that it does not escape: callers
+			// pass shapes built on their stacks.
+			panic(fmt.Sprintf("tensor: negative dimension in shape %v", slices.Clone(shape)))
 		}
 		n *= d
 	}
@@ -109,12 +112,22 @@ func (t *Tensor[T]) Clone() *Tensor[T] {
 // Reshape returns a tensor sharing t's data with a new shape of the same
 // number of elements. One dimension may be -1 and is then inferred.
 func (t *Tensor[T]) Reshape(shape ...int) *Tensor[T] {
-	s := append([]int(nil), shape...)
+	dst := new(Tensor[T])
+	t.ReshapeInto(dst, shape...)
+	return dst
+}
+
+// ReshapeInto is Reshape into an existing header: it points dst at t's data
+// with the new shape, which it writes into dst.Shape's memory when that has
+// room, so that reshaping into a reused header allocates nothing.
+func (t *Tensor[T]) ReshapeInto(dst *Tensor[T], shape ...int) {
+	n := len(t.Data)
+	s := append(dst.Shape[:0], shape...)
 	infer, known := -1, 1
 	for i, d := range s {
 		if d == -1 {
 			if infer >= 0 {
-				panic(fmt.Sprintf("tensor.Reshape: two -1 dimensions in %v", shape))
+				panic(fmt.Sprintf("tensor.Reshape: two -1 dimensions in %v", slices.Clone(shape)))
 			}
 			infer = i
 			continue
@@ -122,12 +135,12 @@ func (t *Tensor[T]) Reshape(shape ...int) *Tensor[T] {
 		known *= d
 	}
 	if infer >= 0 && known > 0 {
-		s[infer] = len(t.Data) / known
+		s[infer] = n / known
 	}
-	if Numel(s) != len(t.Data) {
-		panic(fmt.Sprintf("tensor.Reshape: cannot view shape %v as %v", t.Shape, shape))
+	if Numel(s) != n {
+		panic(fmt.Sprintf("tensor.Reshape: cannot view shape %v as %v", t.Shape, slices.Clone(shape)))
 	}
-	return &Tensor[T]{Shape: s, Data: t.Data}
+	dst.Shape, dst.Data = s, t.Data
 }
 
 // Zero sets every element to 0.
