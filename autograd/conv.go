@@ -278,7 +278,12 @@ func (l *im2colLoop[T]) run(lo, hi int) {
 				src := plane[ih*g.w : (ih+1)*g.w]
 				clear(d[:jlo])
 				if g.sw == 1 && jlo < jhi {
-					copy(d[jlo:jhi], src[jlo+off:jhi+off])
+					// Rows are a few dozen values: a loop beats copy's call.
+					s := src[jlo+off : jhi+off]
+					dd := d[jlo:][:len(s)]
+					for j, v := range s {
+						dd[j] = v
+					}
 				} else {
 					iw := jlo*g.sw + off
 					for j := jlo; j < jhi; j++ {
@@ -293,15 +298,17 @@ func (l *im2colLoop[T]) run(lo, hi int) {
 }
 
 // col2im adds the column gradients dcols back into dx, the inverse scatter
-// of im2col. It runs in parallel over (sample, channel) planes, which no two
-// rows of different channels share.
+// of im2col. It runs in parallel over channels, whose rows of dcols no two
+// channels share, and reads each row from start to end: for a channel the
+// kh·kw rows are added, sample by sample, into that channel's planes, which
+// (nb planes of h·w) stay in cache while the rows stream from memory.
 func (tp *Tape[T]) col2im(dx, dcols []T, g convGeom, n0, nb int) {
 	l := &tp.loops.col2im
 	*l = col2imLoop[T]{dx: dx, dcols: dcols, g: g, n0: n0, nb: nb}
-	tp.parallel(nb*g.c, max(1, (1<<14)/max(1, g.kh*g.kw*g.oh*g.ow)), l)
+	tp.parallel(g.c, max(1, (1<<14)/max(1, nb*g.kh*g.kw*g.oh*g.ow)), l)
 }
 
-// col2imLoop is col2im's loop over (sample, channel) planes.
+// col2imLoop is col2im's loop over channels.
 type col2imLoop[T Float] struct {
 	dx, dcols []T
 	g         convGeom
@@ -309,17 +316,14 @@ type col2imLoop[T Float] struct {
 }
 
 func (l *col2imLoop[T]) run(lo, hi int) {
-	g, dx, dcols, n0 := l.g, l.dx, l.dcols, l.n0
+	g, dx, dcols, n0, nb := l.g, l.dx, l.dcols, l.n0, l.nb
 	L := g.oh * g.ow
-	ncols := l.nb * L
+	ncols := nb * L
 	kk := g.kh * g.kw
-	for u := lo; u < hi; u++ {
-		n, c := u/g.c, u%g.c
-		plane := dx[((n0+n)*g.c+c)*g.h*g.w:][:g.h*g.w]
+	for c := lo; c < hi; c++ {
 		for pq := 0; pq < kk; pq++ {
 			p, q := pq/g.kw, pq%g.kw
 			r := c*kk + pq
-			src := dcols[r*ncols+n*L:][:L]
 			off := q*g.dw - g.pw
 			jlo := 0
 			if off < 0 {
@@ -329,17 +333,31 @@ func (l *col2imLoop[T]) run(lo, hi int) {
 			if g.w-off > 0 {
 				jhi = min(g.ow, (g.w-off-1)/g.sw+1)
 			}
-			for i := 0; i < g.oh; i++ {
-				ih := i*g.sh - g.ph + p*g.dh
-				if ih < 0 || ih >= g.h {
-					continue
-				}
-				row := plane[ih*g.w : (ih+1)*g.w]
-				s := src[i*g.ow : (i+1)*g.ow]
-				iw := jlo*g.sw + off
-				for j := jlo; j < jhi; j++ {
-					row[iw] += s[j]
-					iw += g.sw
+			if jlo >= jhi {
+				continue
+			}
+			for n := 0; n < nb; n++ {
+				plane := dx[((n0+n)*g.c+c)*g.h*g.w:][:g.h*g.w]
+				src := dcols[r*ncols+n*L:][:L]
+				for i := 0; i < g.oh; i++ {
+					ih := i*g.sh - g.ph + p*g.dh
+					if ih < 0 || ih >= g.h {
+						continue
+					}
+					s := src[i*g.ow+jlo : i*g.ow+jhi]
+					if g.sw == 1 {
+						row := plane[ih*g.w+jlo+off:][:len(s)]
+						for j, v := range s {
+							row[j] += v
+						}
+						continue
+					}
+					row := plane[ih*g.w : (ih+1)*g.w]
+					iw := jlo*g.sw + off
+					for _, v := range s {
+						row[iw] += v
+						iw += g.sw
+					}
 				}
 			}
 		}

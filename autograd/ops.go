@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/descent-ml/descent/internal/vec"
 	"github.com/descent-ml/descent/tensor"
 )
 
@@ -347,14 +348,7 @@ func reluBackward[T Float](dx, g, y []T) {
 	g, y = g[:len(dx)], y[:len(dx)]
 	switch d := any(dx).(type) {
 	case []float32:
-		g := any(g).([]float32)
-		for i, v := range y {
-			var m uint32
-			if v > 0 {
-				m = ^uint32(0)
-			}
-			d[i] += math.Float32frombits(math.Float32bits(g[i]) & m)
-		}
+		vec.ReLUBackward(d, any(g).([]float32), any(y).([]float32))
 	case []float64:
 		g := any(g).([]float64)
 		for i, v := range y {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/descent-ml/descent/internal/vec"
 )
 
 // grain is the number of elements below which elementwise kernels run on one
@@ -278,6 +280,10 @@ func Axpy[T Float](alpha T, x, y []T) {
 	if len(x) != len(y) {
 		panic(fmt.Sprintf("tensor.Axpy: lengths %d and %d differ", len(x), len(y)))
 	}
+	if y32, ok := any(y).([]float32); ok {
+		vec.Axpy(float32(alpha), any(x).([]float32), y32)
+		return
+	}
 	for i := range y {
 		y[i] += alpha * x[i]
 	}
@@ -333,6 +339,10 @@ func unary[T Float](un unop, d, a []T) {
 	d = d[:len(a)]
 	switch un {
 	case uReLU:
+		if d32, ok := any(d).([]float32); ok {
+			vec.ReLU(d32, any(a).([]float32))
+			return
+		}
 		for i, v := range a {
 			d[i] = max(v, 0)
 		}
