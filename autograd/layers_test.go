@@ -387,3 +387,42 @@ func TestConvArenaReusesMemory(t *testing.T) {
 		t.Fatalf("arena grew from %d to %d buffers on an identical step", before, len(tp.arena.bufs))
 	}
 }
+
+// TestMaxPool2x2MatchesGeneralLoop checks the 2×2 fast path against the
+// rule of the general loop (the first maximum in row-major order, the last
+// NaN winning) on windows with ties, NaNs, infinities and signed zeros.
+func TestMaxPool2x2MatchesGeneralLoop(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	vals := []float64{1, 2, 2, -1, nan, -inf, inf, 0, math.Copysign(0, -1), 3}
+	rng := rand.New(rand.NewPCG(3, 4))
+	const h, w = 6, 8
+	x := make([]float64, 2*h*w)
+	for i := range x {
+		x[i] = vals[rng.IntN(len(vals))]
+	}
+	g := convGeom{n: 1, c: 2, h: h, w: w, kh: 2, kw: 2, sh: 2, sw: 2, dh: 1, dw: 1, oh: h / 2, ow: w / 2}
+	L := g.oh * g.ow
+	y, arg := make([]float64, 2*L), make([]float64, 2*L)
+	l := maxPoolLoop[float64]{x: x, y: y, arg: arg, g: g}
+	l.run(0, 2)
+	for u := range 2 {
+		plane := x[u*h*w:][:h*w]
+		for i := range g.oh {
+			for j := range g.ow {
+				best, at := math.Inf(-1), -1
+				for p := range 2 {
+					for q := range 2 {
+						k := (2*i+p)*w + 2*j + q
+						if v := plane[k]; v > best || at < 0 || v != v {
+							best, at = v, k
+						}
+					}
+				}
+				o := u*L + i*g.ow + j
+				if int(arg[o]) != at || !(y[o] == best || y[o] != y[o] && best != best) {
+					t.Errorf("plane %d window (%d,%d): max %g at %g, want %g at %d", u, i, j, y[o], arg[o], best, at)
+				}
+			}
+		}
+	}
+}

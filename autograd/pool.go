@@ -175,23 +175,41 @@ func (l *maxPoolBackLoop[T]) run(lo, hi int) {
 func maxPool2x2[T Float](y, arg []T, off int, plane []T, g convGeom) {
 	for i := 0; i < g.oh; i++ {
 		r0, r1 := plane[2*i*g.w:(2*i+1)*g.w], plane[(2*i+1)*g.w:(2*i+2)*g.w]
+		r0, r1 = r0[:2*g.ow], r1[:2*g.ow]
 		yr := y[i*g.ow : (i+1)*g.ow]
+		top := 2 * i * g.w
 		for j := range yr {
-			// The first maximum in row-major order, NaN winning as in the
-			// general loop.
-			best, at := r0[2*j], 2*i*g.w+2*j
-			if v := r0[2*j+1]; v > best || v != v {
-				best, at = v, 2*i*g.w+2*j+1
+			a, b, c, d := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
+			// The maximum, then the first position holding it: plain
+			// conditional moves, since the branches of a running comparison
+			// mispredict on data of random order.
+			m := max(max(a, b), max(c, d))
+			at := g.w + 1
+			if c == m {
+				at = g.w
 			}
-			if v := r1[2*j]; v > best || v != v {
-				best, at = v, (2*i+1)*g.w+2*j
+			if b == m {
+				at = 1
 			}
-			if v := r1[2*j+1]; v > best || v != v {
-				best, at = v, (2*i+1)*g.w+2*j+1
+			if a == m {
+				at = 0
 			}
-			yr[j] = best
+			if m != m {
+				// NaN wins, the last one as in the general loop.
+				at = 0
+				if b != b {
+					at = 1
+				}
+				if c != c {
+					at = g.w
+				}
+				if d != d {
+					at = g.w + 1
+				}
+			}
+			yr[j] = m
 			if arg != nil {
-				arg[off+i*g.ow+j] = T(at)
+				arg[off+i*g.ow+j] = T(top + 2*j + at)
 			}
 		}
 	}

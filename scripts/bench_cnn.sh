@@ -3,7 +3,7 @@
 # one run on this machine, and prints benchstat's summary and the ratios.
 #   bash scripts/bench_cnn.sh [COUNT] [EPOCHS]
 # COUNT repeats the convolution timings (default 5), EPOCHS the epoch timings (default 1: an
-# epoch of the CNN takes minutes in descent). Needs Debian's python3-torch
+# epoch of the CNN takes about half a minute). Needs Debian's python3-torch
 # (apt-get install python3-torch); benchstat is optional. Not part of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
