@@ -170,11 +170,7 @@ func (tp *Tape[T]) conv2DBackward(n *node[T]) {
 		db := tp.grad(b).Data
 		for s := 0; s < g.n; s++ {
 			for o := 0; o < g.o; o++ {
-				var sum T
-				for _, v := range dy[(s*g.o+o)*L : (s*g.o+o+1)*L] {
-					sum += v
-				}
-				db[o] += sum
+				db[o] += sum(dy[(s*g.o+o)*L : (s*g.o+o+1)*L])
 			}
 		}
 	}

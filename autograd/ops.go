@@ -367,6 +367,18 @@ func reluBackward[T Float](dx, g, y []T) {
 	}
 }
 
+// sum returns Σ x, through the vector kernel for float32.
+func sum[T Float](x []T) T {
+	if x32, ok := any(x).([]float32); ok {
+		return T(vec.Sum(x32))
+	}
+	var s T
+	for _, v := range x {
+		s += v
+	}
+	return s
+}
+
 // Sum returns the sum of all elements as a scalar.
 func (tp *Tape[T]) Sum(x *Var[T]) *Var[T] {
 	out := tp.newVar(nil, x)

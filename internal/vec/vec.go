@@ -370,3 +370,29 @@ func Adadelta(w, g, s, d []float32, p *AdadeltaParams) {
 		w[i] -= p.LR * u
 	}
 }
+
+// Sum returns Σ x, accumulated in float32 in several partial sums (so its
+// rounding differs from a left-to-right sum's, by as little).
+func Sum(x []float32) float32 {
+	n := 0
+	var s float32
+	if useAsm {
+		n = len(x) &^ 31
+		if n > 0 {
+			s = sumAsm(x[:n])
+		}
+	}
+	var a [4]float32
+	rest := x[n:]
+	for len(rest) >= 4 {
+		a[0] += rest[0]
+		a[1] += rest[1]
+		a[2] += rest[2]
+		a[3] += rest[3]
+		rest = rest[4:]
+	}
+	for _, v := range rest {
+		a[0] += v
+	}
+	return s + (a[0] + a[1]) + (a[2] + a[3])
+}

@@ -42,3 +42,6 @@ func rmsAsm(w, g, s []float32, p *RMSParams)
 
 //go:noescape
 func adadeltaAsm(w, g, s, d []float32, p *AdadeltaParams)
+
+//go:noescape
+func sumAsm(x []float32) float32

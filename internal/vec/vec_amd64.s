@@ -491,3 +491,33 @@ eoutside:
 	JLT eoutside
 	VZEROUPPER
 	RET
+
+// func sumAsm(x []float32) float32
+//
+// len(x) is a positive multiple of 32: four accumulators of 8 lanes.
+TEXT ·sumAsm(SB), NOSPLIT, $0-28
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ BX, BX
+sloop:
+	VADDPS (SI)(BX*4), Y0, Y0
+	VADDPS 32(SI)(BX*4), Y1, Y1
+	VADDPS 64(SI)(BX*4), Y2, Y2
+	VADDPS 96(SI)(BX*4), Y3, Y3
+	ADDQ $32, BX
+	CMPQ BX, CX
+	JLT sloop
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET

@@ -206,3 +206,27 @@ func TestRMSAndAdadeltaMatchGo(t *testing.T) {
 		}
 	}
 }
+
+func TestSum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range append(sizes, 0, 32, 63, 64, 100, 577) {
+		x := randVec(rng, n, -1, 1)
+		var want, abs float64
+		for _, v := range x {
+			want += float64(v)
+			abs += math.Abs(float64(v))
+		}
+		for _, asm := range []bool{false, true} {
+			if asm && !useAsm {
+				continue
+			}
+			saved := useAsm
+			useAsm = asm
+			got := Sum(x)
+			useAsm = saved
+			if math.Abs(float64(got)-want) > 1e-6*abs+1e-30 {
+				t.Errorf("n=%d asm %v: Sum %g, want %g", n, asm, got, want)
+			}
+		}
+	}
+}
