@@ -109,6 +109,7 @@ func BenchmarkCNNEpoch(b *testing.B) {
 		b.Fatal(err)
 	}
 	var acc float64
+	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
 		model := nn.CNN(rand.New(rand.NewPCG(1, uint64(i))), trainSet.Shape(), 10, nn.ModelConfig[float32]{})

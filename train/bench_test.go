@@ -52,6 +52,7 @@ func BenchmarkMLPEpoch(b *testing.B) {
 		b.Fatal(err)
 	}
 	var acc float64
+	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
 		model := nn.MLP(rand.New(rand.NewPCG(1, uint64(i))), []int{784, 256, 256, 10}, nn.ReLU[float32], nn.HeNormal[float32])
