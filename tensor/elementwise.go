@@ -347,6 +347,10 @@ func unary[T Float](un unop, d, a []T) {
 			d[i] = max(v, 0)
 		}
 	case uSigmoid:
+		if d32, ok := any(d).([]float32); ok {
+			vec.Sigmoid(d32, any(a).([]float32))
+			return
+		}
 		for i, v := range a {
 			d[i] = sigmoid(v)
 		}
@@ -355,6 +359,10 @@ func unary[T Float](un unop, d, a []T) {
 			d[i] = T(math.Tanh(float64(v)))
 		}
 	case uExp:
+		if d32, ok := any(d).([]float32); ok {
+			vec.Exp(d32, any(a).([]float32))
+			return
+		}
 		for i, v := range a {
 			d[i] = T(math.Exp(float64(v)))
 		}

@@ -14,3 +14,15 @@ func BenchmarkAdam(b *testing.B) {
 	}
 	b.ReportMetric(float64(7*4*n)*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "GB/s")
 }
+
+// BenchmarkExp times Exp on 64K values (in L2), in ns per value.
+func BenchmarkExp(b *testing.B) {
+	x, y := make([]float32, 1<<16), make([]float32, 1<<16)
+	for i := range x {
+		x[i] = float32(i%200) - 100
+	}
+	for range b.N {
+		Exp(y, x)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(x)), "ns/value")
+}

@@ -10,7 +10,10 @@
 // they differ.
 package vec
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Kernel reports which implementation the kernels use: "avx2" or "go".
 func Kernel() string {
@@ -395,4 +398,40 @@ func Sum(x []float32) float32 {
 		a[0] += v
 	}
 	return s + (a[0] + a[1]) + (a[2] + a[3])
+}
+
+// Exp sets dst ← eˣ, elementwise. The assembly evaluates it as 2ⁿ·p(r) with
+// x = n·ln 2 + r, |r| ≤ ½ln 2, and p Cephes's degree-7 polynomial
+// (expf.c), within 2 ulp of the correctly rounded result; below
+// −87.33 (where eˣ is subnormal) it returns 0, above 88.72 +Inf; NaN stays
+// NaN. The Go form rounds the float64 exponential.
+func Exp(dst, x []float32) {
+	checkLen("Exp", len(dst), len(x))
+	n := 0
+	if useAsm {
+		n = len(dst) &^ 7
+		if n > 0 {
+			expAsm(dst[:n], x[:n])
+		}
+	}
+	x, dst = x[n:], dst[n:len(x)]
+	for i, v := range x {
+		dst[i] = float32(math.Exp(float64(v)))
+	}
+}
+
+// Sigmoid sets dst ← 1/(1 + e⁻ˣ), elementwise, through Exp.
+func Sigmoid(dst, x []float32) {
+	checkLen("Sigmoid", len(dst), len(x))
+	n := 0
+	if useAsm {
+		n = len(dst) &^ 7
+		if n > 0 {
+			sigmoidAsm(dst[:n], x[:n])
+		}
+	}
+	x, dst = x[n:], dst[n:len(x)]
+	for i, v := range x {
+		dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
+	}
 }

@@ -45,3 +45,9 @@ func adadeltaAsm(w, g, s, d []float32, p *AdadeltaParams)
 
 //go:noescape
 func sumAsm(x []float32) float32
+
+//go:noescape
+func expAsm(dst, x []float32)
+
+//go:noescape
+func sigmoidAsm(dst, x []float32)

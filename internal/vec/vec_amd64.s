@@ -521,3 +521,114 @@ sloop:
 	VMOVSS X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// The constants of expAsm, broadcast from memory.
+DATA expc<>+0(SB)/4, $0x42b17218   // 88.72284: above, +Inf
+DATA expc<>+4(SB)/4, $0xc2aeac50   // −87.33654: below, 0
+DATA expc<>+8(SB)/4, $0x3fb8aa3b   // log₂e
+DATA expc<>+12(SB)/4, $0x3f318000  // ln 2, high part (0.693359375)
+DATA expc<>+16(SB)/4, $0xb95e8083  // ln 2, low part (−2.12194440e−4)
+DATA expc<>+20(SB)/4, $0x39506967  // p0 1.9875691500e−4
+DATA expc<>+24(SB)/4, $0x3ab743ce  // p1 1.3981999507e−3
+DATA expc<>+28(SB)/4, $0x3c088908  // p2 8.3334519073e−3
+DATA expc<>+32(SB)/4, $0x3d2aa9c1  // p3 4.1665795894e−2
+DATA expc<>+36(SB)/4, $0x3e2aaaaa  // p4 1.6666665459e−1
+DATA expc<>+40(SB)/4, $0x3f000000  // p5 0.5
+DATA expc<>+44(SB)/4, $0x3f800000  // 1
+DATA expc<>+48(SB)/4, $0x7f800000  // +Inf
+DATA expc<>+52(SB)/4, $0x0000007f  // exponent bias 127
+GLOBL expc<>(SB), RODATA|NOPTR, $56
+
+// EXP8 sets Y0 = e^Y0 (8 lanes), using Y1–Y7 and the constants in Y8–Y15
+// (EXPCONST: Y8 hi, Y9 lo, Y10 log₂e, Y11 ln 2 high, Y12 ln 2 low, Y13 1,
+// Y14 +Inf, Y15 the exponent bias) and expc<>. Its steps: masks for x > hi,
+// x < lo and NaN; x clamped to [lo, hi]; n = round(x·log₂e);
+// r = x − n·ln 2 in two parts; p(r) by Horner; e^r = p·r² + r + 1; times 2ⁿ
+// as 2^⌊n/2⌋·2^⌈n/2⌉, each built in the exponent bits (2ⁿ alone leaves
+// the normal range at both ends); then +Inf above hi, 0 below lo, NaN kept.
+#define EXP8 \
+	VCMPPS $0x1e, Y8, Y0, Y6; \
+	VCMPPS $0x11, Y9, Y0, Y7; \
+	VCMPPS $0x03, Y0, Y0, Y5; \
+	VMINPS Y8, Y0, Y1; \
+	VMAXPS Y9, Y1, Y1; \
+	VMULPS Y10, Y1, Y2; \
+	VROUNDPS $0, Y2, Y2; \
+	VFNMADD231PS Y11, Y2, Y1; \
+	VFNMADD231PS Y12, Y2, Y1; \
+	VBROADCASTSS expc<>+20(SB), Y3; \
+	VBROADCASTSS expc<>+24(SB), Y4; \
+	VFMADD213PS Y4, Y1, Y3; \
+	VBROADCASTSS expc<>+28(SB), Y4; \
+	VFMADD213PS Y4, Y1, Y3; \
+	VBROADCASTSS expc<>+32(SB), Y4; \
+	VFMADD213PS Y4, Y1, Y3; \
+	VBROADCASTSS expc<>+36(SB), Y4; \
+	VFMADD213PS Y4, Y1, Y3; \
+	VBROADCASTSS expc<>+40(SB), Y4; \
+	VFMADD213PS Y4, Y1, Y3; \
+	VMULPS Y1, Y1, Y4; \
+	VFMADD213PS Y1, Y4, Y3; \
+	VADDPS Y13, Y3, Y3; \
+	VCVTPS2DQ Y2, Y2; \
+	VPSRAD $1, Y2, Y4; \
+	VPSUBD Y4, Y2, Y2; \
+	VPADDD Y15, Y4, Y4; \
+	VPSLLD $23, Y4, Y4; \
+	VMULPS Y4, Y3, Y3; \
+	VPADDD Y15, Y2, Y2; \
+	VPSLLD $23, Y2, Y2; \
+	VMULPS Y2, Y3, Y3; \
+	VBLENDVPS Y6, Y14, Y3, Y3; \
+	VANDNPS Y3, Y7, Y3; \
+	VBLENDVPS Y5, Y0, Y3, Y0
+
+#define EXPCONST \
+	VBROADCASTSS expc<>+0(SB), Y8; \
+	VBROADCASTSS expc<>+4(SB), Y9; \
+	VBROADCASTSS expc<>+8(SB), Y10; \
+	VBROADCASTSS expc<>+12(SB), Y11; \
+	VBROADCASTSS expc<>+16(SB), Y12; \
+	VBROADCASTSS expc<>+44(SB), Y13; \
+	VBROADCASTSS expc<>+48(SB), Y14; \
+	VPBROADCASTD expc<>+52(SB), Y15
+
+// func expAsm(dst, x []float32)
+TEXT ·expAsm(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	EXPCONST
+	XORQ BX, BX
+xploop:
+	VMOVUPS (SI)(BX*4), Y0
+	EXP8
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT xploop
+	VZEROUPPER
+	RET
+
+// func sigmoidAsm(dst, x []float32)
+//
+// 1/(1 + e⁻ˣ): e⁻ˣ = +Inf gives 0, NaN stays NaN.
+TEXT ·sigmoidAsm(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	EXPCONST
+	XORQ BX, BX
+sgloop:
+	VMOVUPS (SI)(BX*4), Y0
+	VXORPS Y1, Y1, Y1
+	VSUBPS Y0, Y1, Y0            // −x
+	EXP8
+	VADDPS Y13, Y0, Y0           // 1 + e⁻ˣ
+	VDIVPS Y0, Y13, Y0           // 1/(1 + e⁻ˣ)
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT sgloop
+	VZEROUPPER
+	RET

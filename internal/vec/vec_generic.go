@@ -20,3 +20,6 @@ func rmsAsm(w, g, s []float32, p *RMSParams)              { panic("vec: no assem
 func adadeltaAsm(w, g, s, d []float32, p *AdadeltaParams) { panic("vec: no assembly") }
 
 func sumAsm(x []float32) float32 { panic("vec: no assembly") }
+
+func expAsm(dst, x []float32)     { panic("vec: no assembly") }
+func sigmoidAsm(dst, x []float32) { panic("vec: no assembly") }

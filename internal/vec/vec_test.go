@@ -230,3 +230,53 @@ func TestSum(t *testing.T) {
 		}
 	}
 }
+
+// ulps returns how many float32 steps apart a and b are.
+func ulps(a, b float32) int64 {
+	ia, ib := int64(math.Float32bits(a)), int64(math.Float32bits(b))
+	if ia < 0x80000000 != (ib < 0x80000000) {
+		return math.MaxInt64
+	}
+	d := ia - ib
+	if d < 0 {
+		d = -d
+	}
+	return d
+}
+
+func TestExpAndSigmoid(t *testing.T) {
+	if !useAsm {
+		t.Skip("no AVX2/FMA here: the Go forms are the only ones")
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	x := randVec(rng, 1<<16, -87, 88.7)
+	for i := range 4096 {
+		x[i] = float32(i-2048) / 256 // a fine grid around 0
+	}
+	x = append(x, 0, 1, -1, 88.72, 88.5, -87.3, -87.4, 89, 100, -100, -200,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e-8, -1e-8, 0, 0, 0, 0, 0)
+	x = x[:len(x)&^7]
+	got, sg := make([]float32, len(x)), make([]float32, len(x))
+	Exp(got, x)
+	Sigmoid(sg, x)
+	for i, v := range x {
+		want := float32(math.Exp(float64(v)))
+		switch {
+		case v != v:
+			if got[i] == got[i] || sg[i] == sg[i] {
+				t.Errorf("Exp(NaN) = %g, Sigmoid(NaN) = %g", got[i], sg[i])
+			}
+			continue
+		case v < -87.33654:
+			if got[i] != 0 {
+				t.Errorf("Exp(%g) = %g, want 0 (subnormal results are flushed)", v, got[i])
+			}
+		case ulps(got[i], want) > 2:
+			t.Errorf("Exp(%g) = %g, want %g (%d ulp)", v, got[i], want, ulps(got[i], want))
+		}
+		ws := float32(1 / (1 + math.Exp(-float64(v))))
+		if d := math.Abs(float64(sg[i]) - float64(ws)); d > 3e-7*float64(ws) && d > 1e-38 {
+			t.Errorf("Sigmoid(%g) = %g, want %g", v, sg[i], ws)
+		}
+	}
+}
