@@ -409,14 +409,19 @@ func TestA9AMatchesLiblinear(t *testing.T) {
 		// rate to zero over the second half of the run settles it: over 8
 		// seeds plain SGD stayed within 0.16 points, and over 30 Hogwild
 		// (shared weights on these dense data, scheduled as it happens)
-		// within 0.33.
+		// within 0.33 on a quiet machine. An a9a epoch lasts a few
+		// milliseconds, less than a time slice: when the other jobs of a
+		// busy machine deschedule a goroutine, its block, taken early in
+		// the last epoch at a larger rate, lands after the smallest steps
+		// and undoes part of the annealing (84.40% seen under a parallel
+		// go test), hence Hogwild's looser bound.
 		{Log, ASGD, 5, 0, 84.95, 0.3},
 		{Hinge, ASGD, 5, 0, 84.94, 0.3},
 		{SquaredHinge, ASGD, 5, 0, 84.94, 0.3},
 		{Log, SGD, 5, 0.5, 84.95, 0.3},
 		{Hinge, SGD, 5, 0.5, 84.94, 0.3},
 		{SquaredHinge, SGD, 5, 0.5, 84.94, 0.3},
-		{Log, Hogwild, 5, 0.5, 84.95, 0.5},
+		{Log, Hogwild, 5, 0.5, 84.95, 1},
 		{Log, LBFGS, 100, 0, 84.95, 0.3},
 		{SquaredHinge, LBFGS, 100, 0, 84.94, 0.3},
 		{Softmax, ASGD, 5, 0, 84.95, 0.3},
@@ -661,16 +666,25 @@ func TestScheduleTelescopes(t *testing.T) {
 			}
 			for _, τ := range []float64{0, 100, 5000, 7500, steps - 1} {
 				want := tc.eta0 / (1 + tc.decay*τ)
-				if s.annealLen > 0 && τ > s.annealFrom {
-					want *= 1 - (τ-s.annealFrom-0.5)/s.annealLen
+				if s.annealLen > 0 && τ >= s.annealFrom {
+					want *= 1 - (τ-s.annealFrom+0.5)/s.annealLen
 				}
 				// G differs from 1 + decay·t by at most decay·L/2.
 				if got := s.eta(τ); math.Abs(got-want) > want*tc.decay*steps/2+1e-15 {
 					t.Errorf("η_%g = %g, want %g", τ, got, want)
 				}
 			}
-			if tc.anneal > 0 && !(s.eta(steps-1) < 1e-3*tc.eta0) {
-				t.Errorf("last annealed rate %g, want near 0", s.eta(steps-1))
+			if tc.anneal > 0 {
+				// The ramp covers steps a … steps−1: the first is already
+				// below Bottou's rate, the last is ½/L of it.
+				a, L := s.annealFrom, s.annealLen
+				if bottou := tc.eta0 / (1 + tc.decay*(a-1)); !(s.eta(a) < bottou*(1-0.4/L)) || a+L != steps {
+					t.Errorf("annealing from step %g over %g steps: η_a = %g, Bottou's %g", a, L, s.eta(a), bottou)
+				}
+				last, want := s.eta(steps-1), tc.eta0/(1+tc.decay*(steps-1))*0.5/L
+				if math.Abs(last-want) > want*(tc.decay*L/2+1e-9) {
+					t.Errorf("last annealed rate %g, want ≈ %g", last, want)
+				}
 			}
 		})
 	}

@@ -29,24 +29,25 @@ const renormAbove = 1e9
 // with decay = λη₀ (0 for the constant rate of η₀ calibration).
 //
 // Annealing (annealLen L > 0, from step a) makes the rate fall linearly to
-// zero over the last L steps: r(t) = 1 − (t − a − ½)/L for t > a. For plain
-// SGD (power 1) G then bends as G(t) = 1 + decay·t − decay·(t − a)²/(2L),
-// so that G(t) − G(t−1) = decay·r(t) and the shrink of every step stays
+// zero over the last L steps, a … a+L−1: r(t) = 1 − (t − a + ½)/L for t ≥ a.
+// For plain SGD (power 1) G then bends as
+// G(t) = 1 + decay·t − decay·(t − a + 1)²/(2L), so that
+// G(t) − G(t−1) = decay·r(t) and the shrink of every step stays
 // 1 − λη_t = G(t−1)/G(t): the product of the shrinks still telescopes
 // (divFrom), and the rate is Bottou's times r(t) to within a relative
 // decay·L/2 ≤ λη₀·(annealed steps)/2.
 type schedule struct {
 	eta0, decay float64
 	power       float64 // 1 (SGD) or 0.75 (ASGD)
-	annealFrom  float64 // a: the last step before annealing
+	annealFrom  float64 // a: the first annealed step
 	annealLen   float64 // L: annealed steps (0: no annealing)
 }
 
 // g returns G(t) for power 1.
 func (s schedule) g(t float64) float64 {
 	x := 1 + s.decay*t
-	if s.annealLen > 0 && t > s.annealFrom {
-		u := min(t, s.annealFrom+s.annealLen) - s.annealFrom
+	if s.annealLen > 0 && t >= s.annealFrom {
+		u := min(t-s.annealFrom+1, s.annealLen)
 		x -= s.decay * u * u / (2 * s.annealLen)
 	}
 	return x
@@ -55,8 +56,8 @@ func (s schedule) g(t float64) float64 {
 // eta returns η_t.
 func (s schedule) eta(t float64) float64 {
 	r := 1.0
-	if s.annealLen > 0 && t > s.annealFrom {
-		r = max(0, 1-(t-s.annealFrom-0.5)/s.annealLen)
+	if s.annealLen > 0 && t >= s.annealFrom {
+		r = max(0, 1-(t-s.annealFrom+0.5)/s.annealLen)
 	}
 	if s.power == 1 {
 		return s.eta0 * r / s.g(t)

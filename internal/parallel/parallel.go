@@ -115,7 +115,15 @@ func For(n, grain int, body func(lo, hi int)) {
 	c.body = body
 	c.pending.Store(int32(chunks - 1))
 	for k := 1; k < chunks; k++ {
-		tasks <- task{c: c, lo: k * n / chunks, hi: (k + 1) * n / chunks}
+		t := task{c: c, lo: k * n / chunks, hi: (k + 1) * n / chunks}
+		select {
+		case tasks <- t:
+		default:
+			// The queue is full (nested loops, or more ranges than
+			// workers after GOMAXPROCS grew): run the range here rather
+			// than wait for room that every goroutine may be waiting for.
+			t.run()
+		}
 	}
 	body(0, n/chunks)
 	// Help with queued ranges (of this loop or another) before waiting, so

@@ -1,8 +1,10 @@
 package parallel
 
 import (
+	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestForCoversEveryIndexOnce(t *testing.T) {
@@ -52,5 +54,33 @@ func TestNestedForCompletes(t *testing.T) {
 	})
 	if total.Load() != 8000 {
 		t.Fatalf("total %d, want 8000", total.Load())
+	}
+}
+
+// TestNestedForWithMoreRangesThanWorkers nests loops after GOMAXPROCS grew
+// past the workers started: the ranges overflow the queue, which must not
+// block every goroutine on a send.
+func TestNestedForWithMoreRangesThanWorkers(t *testing.T) {
+	For(2, 1, func(int, int) {}) // start the workers
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(9))
+	done := make(chan int64)
+	go func() {
+		var total atomic.Int64
+		for range 300 {
+			For(40, 1, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					For(50, 1, func(a, b int) { total.Add(int64(b - a)) })
+				}
+			})
+		}
+		done <- total.Load()
+	}()
+	select {
+	case got := <-done:
+		if got != 300*40*50 {
+			t.Fatalf("total %d, want %d", got, 300*40*50)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("nested loops deadlocked")
 	}
 }
