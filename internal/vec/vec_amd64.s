@@ -370,7 +370,26 @@ bloop:
 
 // func rmsAsm(w, g, s []float32, p *RMSParams)
 //
-// RMSParams: A 0, B 4, Eps 8, LR 12, EpsInside 16.
+// RMSParams: A 0, B 4, Eps 8, LR 12, EpsInside 16. Two loops, ε outside or
+// inside the root, built from these steps.
+
+// RMS_ACC: Y0 = g, Y1 = s = A·s + B·g² (stored).
+#define RMS_ACC \
+	VMOVUPS (SI)(BX*4), Y0; \
+	VMULPS Y0, Y0, Y1; \
+	VMULPS Y1, Y9, Y1; \
+	VFMADD231PS (R8)(BX*4), Y8, Y1; \
+	VMOVUPS Y1, (R8)(BX*4)
+
+// RMS_STEP: w ← w − α·g/Y1; next 8.
+#define RMS_STEP \
+	VDIVPS Y1, Y0, Y0; \
+	VMOVUPS (DI)(BX*4), Y2; \
+	VFNMADD231PS Y0, Y11, Y2; \
+	VMOVUPS Y2, (DI)(BX*4); \
+	ADDQ $8, BX; \
+	CMPQ BX, CX
+
 TEXT ·rmsAsm(SB), NOSPLIT, $0-80
 	MOVQ w_base+0(FP), DI
 	MOVQ w_len+8(FP), CX
@@ -386,43 +405,51 @@ TEXT ·rmsAsm(SB), NOSPLIT, $0-80
 	TESTL DX, DX
 	JNZ sinside
 soutside:
-	VMOVUPS (SI)(BX*4), Y0       // g
-	VMULPS Y0, Y0, Y1            // g²
-	VMULPS Y1, Y9, Y1            // B·g²
-	VFMADD231PS (R8)(BX*4), Y8, Y1 // s = A·s + B·g²
-	VMOVUPS Y1, (R8)(BX*4)
+	RMS_ACC
 	VSQRTPS Y1, Y1
 	VADDPS Y10, Y1, Y1           // √s + ε
-	VDIVPS Y1, Y0, Y0            // g/(√s + ε)
-	VMOVUPS (DI)(BX*4), Y2
-	VFNMADD231PS Y0, Y11, Y2     // w − α·u
-	VMOVUPS Y2, (DI)(BX*4)
-	ADDQ $8, BX
-	CMPQ BX, CX
+	RMS_STEP
 	JLT soutside
 	VZEROUPPER
 	RET
 sinside:
-	VMOVUPS (SI)(BX*4), Y0
-	VMULPS Y0, Y0, Y1
-	VMULPS Y1, Y9, Y1
-	VFMADD231PS (R8)(BX*4), Y8, Y1
-	VMOVUPS Y1, (R8)(BX*4)
+	RMS_ACC
 	VADDPS Y10, Y1, Y1           // s + ε
 	VSQRTPS Y1, Y1
-	VDIVPS Y1, Y0, Y0
-	VMOVUPS (DI)(BX*4), Y2
-	VFNMADD231PS Y0, Y11, Y2
-	VMOVUPS Y2, (DI)(BX*4)
-	ADDQ $8, BX
-	CMPQ BX, CX
+	RMS_STEP
 	JLT sinside
 	VZEROUPPER
 	RET
 
 // func adadeltaAsm(w, g, s, d []float32, p *AdadeltaParams)
 //
-// AdadeltaParams: Rho 0, Eps 4, LR 8, EpsOutside 12.
+// AdadeltaParams: Rho 0, Eps 4, LR 8, EpsOutside 12. Two loops, PyTorch's
+// √(d + ε)/√(s + ε) or the lecture's (√d + ε)/(√s + ε), built from these
+// steps.
+
+// DELTA_ACC: Y0 = g, Y1 = s = ρs + (1−ρ)g² (stored), Y2 = d.
+#define DELTA_ACC \
+	VMOVUPS (SI)(BX*4), Y0; \
+	VMULPS Y0, Y0, Y1; \
+	VMULPS Y1, Y9, Y1; \
+	VFMADD231PS (R8)(BX*4), Y8, Y1; \
+	VMOVUPS Y1, (R8)(BX*4); \
+	VMOVUPS (R9)(BX*4), Y2
+
+// DELTA_STEP: u = Y3/Y1·g, d ← ρd + (1−ρ)u² (stored), w ← w − α·u; next 8.
+#define DELTA_STEP \
+	VDIVPS Y1, Y3, Y3; \
+	VMULPS Y0, Y3, Y3; \
+	VMULPS Y3, Y3, Y4; \
+	VMULPS Y4, Y9, Y4; \
+	VFMADD231PS Y2, Y8, Y4; \
+	VMOVUPS Y4, (R9)(BX*4); \
+	VMOVUPS (DI)(BX*4), Y5; \
+	VFNMADD231PS Y3, Y11, Y5; \
+	VMOVUPS Y5, (DI)(BX*4); \
+	ADDQ $8, BX; \
+	CMPQ BX, CX
+
 TEXT ·adadeltaAsm(SB), NOSPLIT, $0-104
 	MOVQ w_base+0(FP), DI
 	MOVQ w_len+8(FP), CX
@@ -442,52 +469,22 @@ TEXT ·adadeltaAsm(SB), NOSPLIT, $0-104
 	TESTL DX, DX
 	JNZ eoutside
 einside:
-	VMOVUPS (SI)(BX*4), Y0       // g
-	VMULPS Y0, Y0, Y1
-	VMULPS Y1, Y9, Y1            // (1−ρ)g²
-	VFMADD231PS (R8)(BX*4), Y8, Y1 // s = ρs + (1−ρ)g²
-	VMOVUPS Y1, (R8)(BX*4)
+	DELTA_ACC
 	VADDPS Y10, Y1, Y1
 	VSQRTPS Y1, Y1               // √(s + ε)
-	VMOVUPS (R9)(BX*4), Y2       // d
 	VADDPS Y10, Y2, Y3
 	VSQRTPS Y3, Y3               // √(d + ε)
-	VDIVPS Y1, Y3, Y3
-	VMULPS Y0, Y3, Y3            // u
-	VMULPS Y3, Y3, Y4
-	VMULPS Y4, Y9, Y4            // (1−ρ)u²
-	VFMADD231PS Y2, Y8, Y4       // d = ρd + (1−ρ)u²
-	VMOVUPS Y4, (R9)(BX*4)
-	VMOVUPS (DI)(BX*4), Y5
-	VFNMADD231PS Y3, Y11, Y5
-	VMOVUPS Y5, (DI)(BX*4)
-	ADDQ $8, BX
-	CMPQ BX, CX
+	DELTA_STEP
 	JLT einside
 	VZEROUPPER
 	RET
 eoutside:
-	VMOVUPS (SI)(BX*4), Y0
-	VMULPS Y0, Y0, Y1
-	VMULPS Y1, Y9, Y1
-	VFMADD231PS (R8)(BX*4), Y8, Y1
-	VMOVUPS Y1, (R8)(BX*4)
+	DELTA_ACC
 	VSQRTPS Y1, Y1
 	VADDPS Y10, Y1, Y1           // √s + ε
-	VMOVUPS (R9)(BX*4), Y2
 	VSQRTPS Y2, Y3
 	VADDPS Y10, Y3, Y3           // √d + ε
-	VDIVPS Y1, Y3, Y3
-	VMULPS Y0, Y3, Y3
-	VMULPS Y3, Y3, Y4
-	VMULPS Y4, Y9, Y4
-	VFMADD231PS Y2, Y8, Y4
-	VMOVUPS Y4, (R9)(BX*4)
-	VMOVUPS (DI)(BX*4), Y5
-	VFNMADD231PS Y3, Y11, Y5
-	VMOVUPS Y5, (DI)(BX*4)
-	ADDQ $8, BX
-	CMPQ BX, CX
+	DELTA_STEP
 	JLT eoutside
 	VZEROUPPER
 	RET
