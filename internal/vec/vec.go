@@ -241,22 +241,6 @@ func Axpy(a float32, x, y []float32) {
 	}
 }
 
-// Add sets y ← y + x.
-func Add(y, x []float32) {
-	checkLen("Add", len(y), len(x))
-	n := 0
-	if useAsm {
-		n = len(y) &^ 7
-		if n > 0 {
-			addAsm(y[:n], x[:n])
-		}
-	}
-	x, y = x[n:], y[n:len(x)]
-	for i := range y {
-		y[i] += x[i]
-	}
-}
-
 // ReLU sets dst ← max(x, 0), elementwise; NaN stays NaN (and −0 may stay
 // −0, which compares equal to 0).
 func ReLU(dst, x []float32) {

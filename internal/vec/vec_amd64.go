@@ -29,9 +29,6 @@ func momentumAsm(w, g, b []float32, k *[5]float32)
 func axpyAsm(a float32, x, y []float32)
 
 //go:noescape
-func addAsm(y, x []float32)
-
-//go:noescape
 func reluAsm(dst, x []float32)
 
 //go:noescape

@@ -266,44 +266,6 @@ adone:
 	VZEROUPPER
 	RET
 
-// func addAsm(y, x []float32)
-TEXT ·addAsm(SB), NOSPLIT, $0-48
-	MOVQ y_base+0(FP), DI
-	MOVQ y_len+8(FP), CX
-	MOVQ x_base+24(FP), SI
-	XORQ BX, BX
-	CMPQ CX, $32
-	JLT dloop8
-dloop32:
-	VMOVUPS (DI)(BX*4), Y0
-	VMOVUPS 32(DI)(BX*4), Y1
-	VMOVUPS 64(DI)(BX*4), Y2
-	VMOVUPS 96(DI)(BX*4), Y3
-	VADDPS (SI)(BX*4), Y0, Y0
-	VADDPS 32(SI)(BX*4), Y1, Y1
-	VADDPS 64(SI)(BX*4), Y2, Y2
-	VADDPS 96(SI)(BX*4), Y3, Y3
-	VMOVUPS Y0, (DI)(BX*4)
-	VMOVUPS Y1, 32(DI)(BX*4)
-	VMOVUPS Y2, 64(DI)(BX*4)
-	VMOVUPS Y3, 96(DI)(BX*4)
-	ADDQ $32, BX
-	LEAQ 32(BX), DX
-	CMPQ DX, CX
-	JLE dloop32
-	CMPQ BX, CX
-	JGE ddone
-dloop8:
-	VMOVUPS (DI)(BX*4), Y0
-	VADDPS (SI)(BX*4), Y0, Y0
-	VMOVUPS Y0, (DI)(BX*4)
-	ADDQ $8, BX
-	CMPQ BX, CX
-	JLT dloop8
-ddone:
-	VZEROUPPER
-	RET
-
 // func reluAsm(dst, x []float32)
 //
 // VMAXPS returns its second source (Go's first operand) when either is

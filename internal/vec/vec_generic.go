@@ -12,7 +12,6 @@ func lionAsm(w, g, m []float32, p *LionParams)          { panic("vec: no assembl
 func momentumAsm(w, g, b []float32, k *[5]float32)      { panic("vec: no assembly") }
 func axpyAsm(a float32, x, y []float32)                 { panic("vec: no assembly") }
 
-func addAsm(y, x []float32)              { panic("vec: no assembly") }
 func reluAsm(dst, x []float32)           { panic("vec: no assembly") }
 func reluBackwardAsm(gx, g, y []float32) { panic("vec: no assembly") }
 

@@ -152,7 +152,6 @@ func TestElementwiseMatchesGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, n := range append(sizes, 32, 63, 64, 100) {
 		x, y, g := randVec(rng, n, -1, 1), randVec(rng, n, -1, 1), randVec(rng, n, -1, 1)
-		compare(t, "Add", func(b [][]float32) { Add(b[0], b[1]) }, y, x)
 		compare(t, "ReLU", func(b [][]float32) { ReLU(b[0], b[1]) }, y, x)
 		compare(t, "ReLUBackward", func(b [][]float32) { ReLUBackward(b[0], b[1], b[2]) }, y, g, x)
 	}
