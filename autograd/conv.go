@@ -3,6 +3,7 @@ package autograd
 import (
 	"fmt"
 
+	"github.com/descent-ml/descent/internal/vec"
 	"github.com/descent-ml/descent/tensor"
 )
 
@@ -105,10 +106,10 @@ func checkConv[T Float](op string, x, w, b *Var[T], opts Conv2DOptions) convGeom
 	return g
 }
 
-// colBudget is the most elements the im2col matrix of one chunk of the batch
-// may hold; larger batches are processed chunk by chunk (and, in backward,
-// the columns are recomputed) so that evaluation on big batches does not
-// need gigabytes of scratch memory.
+// colBudget is the most elements that the column gradient of one chunk of
+// the batch may hold (see conv2DBackward); larger batches are processed
+// chunk by chunk so that big batches do not need gigabytes of scratch
+// memory.
 const colBudget = 1 << 23
 
 // Conv2D returns the 2-D cross-correlation of x (batch×C×H×W) with the
@@ -118,10 +119,11 @@ const colBudget = 1 << 23
 //	y[n,o,i,j] = b[o] + Σ_{c,p,q} w[o,c,p,q] · x[n, g·C/groups + c, i·s_h − pad_h + p·d_h, j·s_w − pad_w + q·d_w],
 //
 // with zeros outside the input and g the group of o. It lowers the
-// convolution to one matrix product per group over the whole batch (im2col):
-// the columns matrix has one row per (channel, kernel tap) and one column per
-// output position, and y = W·cols. Backward uses the same columns:
-// dW = dY·colsᵀ, dcols = Wᵀ·dY, and dx is dcols scattered back (col2im).
+// convolution to one matrix product per group over the whole batch,
+// y = W·cols, whose im2col matrix cols (one row per channel and kernel tap,
+// one column per output position) tensor.Conv2D reads from x as it packs,
+// never storing it. Backward computes dW = dY·colsᵀ the same way, and dx by
+// scattering the column gradient Wᵀ·dY back onto the input (col2im).
 //
 // It panics, naming the shapes, if x is not 4-D, the channels do not match,
 // groups does not divide the channels, or the kernel is larger than the
@@ -129,39 +131,35 @@ const colBudget = 1 << 23
 func (tp *Tape[T]) Conv2D(x, w, b *Var[T], opts Conv2DOptions) *Var[T] {
 	g := checkConv("autograd.Conv2D", x, w, b, opts)
 	out := tp.newVar([]int{g.n, g.o, g.oh, g.ow}, x, w, b)
-	L := g.oh * g.ow
-	ckk := g.c * g.kh * g.kw
-	chunk := g.chunk()
-	var keep []T // the columns of the whole batch, kept for backward when it is one chunk
 	var bias []T
 	if b != nil {
 		bias = b.Value.Data
 	}
-	for n0 := 0; n0 < g.n; n0 += chunk {
-		nb := min(chunk, g.n-n0)
-		cols := tp.scratch(ckk, nb*L).Data
-		tp.im2col(cols, x.Value.Data, g, n0, nb)
-		outT := tp.scratch(g.o, nb*L).Data
-		convGemmForward(outT, w.Value.Data, cols, g, nb*L)
-		tp.scatterOut(out.Value.Data, outT, bias, g, n0, nb)
-		if nb == g.n {
-			keep = cols
-		}
-	}
+	tensor.Conv2D(g.shape(g.n), out.Value.Data, x.Value.Data, w.Value.Data, bias)
 	if n := tp.record(opConv2D, out, x, w, b); n != nil {
-		n.geom, n.saved[0] = g, keep
+		n.geom = g
 	}
 	return out
 }
 
-// chunk is the number of samples whose im2col matrix Conv2D builds at once.
+// shape returns the geometry as tensor's kernels take it, for a batch of n.
+func (g convGeom) shape(n int) tensor.ConvShape {
+	return tensor.ConvShape{
+		Batch: n, Channels: g.c, Height: g.h, Width: g.w,
+		Out: g.o, KernelH: g.kh, KernelW: g.kw,
+		StrideH: g.sh, StrideW: g.sw, PadH: g.ph, PadW: g.pw,
+		DilationH: g.dh, DilationW: g.dw, Groups: g.groups,
+	}
+}
+
+// chunk is the number of samples whose column gradient the backward pass
+// computes at once.
 func (g convGeom) chunk() int {
 	return max(1, min(g.n, colBudget/max(1, g.c*g.kh*g.kw*g.oh*g.ow)))
 }
 
 // conv2DBackward: db += the sums of dY over the batch and positions,
-// dW += dY·colsᵀ and dx += col2im(Wᵀ·dY), chunk by chunk as in the forward
-// pass (the columns recomputed unless kept).
+// dW += dY·colsᵀ and dx += col2im(Wᵀ·dY), the last chunk by chunk.
 func (tp *Tape[T]) conv2DBackward(n *node[T]) {
 	x, w, b, g := n.a, n.b, n.c, n.geom
 	dy := n.out.Grad.Data
@@ -174,122 +172,19 @@ func (tp *Tape[T]) conv2DBackward(n *node[T]) {
 			}
 		}
 	}
-	if !x.requiresGrad && !w.requiresGrad {
+	if w.requiresGrad {
+		tensor.Conv2DWeightGrad(g.shape(g.n), tp.grad(w).Data, x.Value.Data, dy)
+	}
+	if !x.requiresGrad {
 		return
 	}
 	ckk := g.c * g.kh * g.kw
 	chunk := g.chunk()
 	for n0 := 0; n0 < g.n; n0 += chunk {
 		nb := min(chunk, g.n-n0)
-		cols := n.saved[0]
-		if cols == nil {
-			cols = tp.scratch(ckk, nb*L).Data
-			tp.im2col(cols, x.Value.Data, g, n0, nb)
-		}
-		dyT := tp.scratch(g.o, nb*L).Data
-		tp.gatherGrad(dyT, dy, g, n0, nb)
-		if w.requiresGrad {
-			convGemmWeightGrad(tp.grad(w).Data, dyT, cols, g, nb*L)
-		}
-		if x.requiresGrad {
-			dcols := tp.scratch(ckk, nb*L).Data
-			convGemmColGrad(dcols, w.Value.Data, dyT, g, nb*L)
-			tp.col2im(tp.grad(x).Data, dcols, g, n0, nb)
-		}
-	}
-}
-
-// convGemmForward computes outT = W_g·cols_g for every group g, outT being
-// O × cols columns.
-func convGemmForward[T Float](outT, w, cols []T, g convGeom, ncols int) {
-	og, kg := g.o/g.groups, g.c/g.groups*g.kh*g.kw
-	for gr := 0; gr < g.groups; gr++ {
-		tensor.Gemm(false, false, og, ncols, kg, 1,
-			w[gr*og*kg:], kg, cols[gr*kg*ncols:], ncols, 0, outT[gr*og*ncols:], ncols)
-	}
-}
-
-// convGemmWeightGrad adds dY_g·cols_gᵀ to the weight gradient of each group.
-func convGemmWeightGrad[T Float](dw, dyT, cols []T, g convGeom, ncols int) {
-	og, kg := g.o/g.groups, g.c/g.groups*g.kh*g.kw
-	for gr := 0; gr < g.groups; gr++ {
-		tensor.Gemm(false, true, og, kg, ncols, 1,
-			dyT[gr*og*ncols:], ncols, cols[gr*kg*ncols:], ncols, 1, dw[gr*og*kg:], kg)
-	}
-}
-
-// convGemmColGrad sets dcols_g = W_gᵀ·dY_g for each group.
-func convGemmColGrad[T Float](dcols, w, dyT []T, g convGeom, ncols int) {
-	og, kg := g.o/g.groups, g.c/g.groups*g.kh*g.kw
-	for gr := 0; gr < g.groups; gr++ {
-		tensor.Gemm(true, false, kg, ncols, og, 1,
-			w[gr*og*kg:], kg, dyT[gr*og*ncols:], ncols, 0, dcols[gr*kg*ncols:], ncols)
-	}
-}
-
-// im2col fills cols (C·kh·kw rows × nb·OH·OW columns) for the samples
-// n0 … n0+nb−1 of x: row (c, p, q), column (n, i, j) holds
-// x[n, c, i·s_h − pad_h + p·d_h, j·s_w − pad_w + q·d_w], or 0 outside x.
-func (tp *Tape[T]) im2col(cols, x []T, g convGeom, n0, nb int) {
-	l := &tp.loops.im2col
-	*l = im2colLoop[T]{cols: cols, x: x, g: g, n0: n0, nb: nb}
-	tp.parallel(g.c*g.kh*g.kw, max(1, (1<<14)/max(1, nb*g.oh*g.ow)), l)
-}
-
-// im2colLoop is im2col's loop over the rows of cols.
-type im2colLoop[T Float] struct {
-	cols, x []T
-	g       convGeom
-	n0, nb  int
-}
-
-func (l *im2colLoop[T]) run(lo, hi int) {
-	g, cols, x, n0, nb := l.g, l.cols, l.x, l.n0, l.nb
-	L := g.oh * g.ow
-	ncols := nb * L
-	for r := lo; r < hi; r++ {
-		c, p, q := r/(g.kh*g.kw), r/g.kw%g.kh, r%g.kw
-		// Output columns j whose input column j·sw − pw + q·dw lies in
-		// [0, w): jlo ≤ j < jhi.
-		off := q*g.dw - g.pw
-		jlo := 0
-		if off < 0 {
-			jlo = (-off + g.sw - 1) / g.sw
-		}
-		jhi := 0
-		if g.w-off > 0 {
-			jhi = min(g.ow, (g.w-off-1)/g.sw+1)
-		}
-		jlo = min(jlo, jhi)
-		for n := 0; n < nb; n++ {
-			plane := x[((n0+n)*g.c+c)*g.h*g.w:][:g.h*g.w]
-			dst := cols[r*ncols+n*L:][:L]
-			for i := 0; i < g.oh; i++ {
-				d := dst[i*g.ow : (i+1)*g.ow]
-				ih := i*g.sh - g.ph + p*g.dh
-				if ih < 0 || ih >= g.h {
-					clear(d)
-					continue
-				}
-				src := plane[ih*g.w : (ih+1)*g.w]
-				clear(d[:jlo])
-				if g.sw == 1 && jlo < jhi {
-					// Rows are a few dozen values: a loop beats copy's call.
-					s := src[jlo+off : jhi+off]
-					dd := d[jlo:][:len(s)]
-					for j, v := range s {
-						dd[j] = v
-					}
-				} else {
-					iw := jlo*g.sw + off
-					for j := jlo; j < jhi; j++ {
-						d[j] = src[iw]
-						iw += g.sw
-					}
-				}
-				clear(d[jhi:])
-			}
-		}
+		dcols := tp.scratch(ckk, nb*L).Data
+		tensor.Conv2DColumnGrad(g.shape(nb), dcols, w.Value.Data, dy[n0*g.o*L:])
+		tp.col2im(tp.grad(x).Data, dcols, g, n0, nb)
 	}
 }
 
@@ -320,37 +215,28 @@ func (l *col2imLoop[T]) run(lo, hi int) {
 		for pq := 0; pq < kk; pq++ {
 			p, q := pq/g.kw, pq%g.kw
 			r := c*kk + pq
+			// Output columns j whose input column lies in [0, w):
+			// jlo ≤ j < jhi; output rows likewise ilo ≤ i < ihi.
 			off := q*g.dw - g.pw
-			jlo := 0
-			if off < 0 {
-				jlo = (-off + g.sw - 1) / g.sw
-			}
-			jhi := 0
-			if g.w-off > 0 {
-				jhi = min(g.ow, (g.w-off-1)/g.sw+1)
-			}
-			if jlo >= jhi {
+			jlo, jhi := convSpan(off, g.sw, g.w, g.ow)
+			ilo, ihi := convSpan(p*g.dh-g.ph, g.sh, g.h, g.oh)
+			if jlo >= jhi || ilo >= ihi {
 				continue
 			}
+			ih0 := ilo*g.sh - g.ph + p*g.dh
 			for n := 0; n < nb; n++ {
 				plane := dx[((n0+n)*g.c+c)*g.h*g.w:][:g.h*g.w]
 				src := dcols[r*ncols+n*L:][:L]
-				for i := 0; i < g.oh; i++ {
-					ih := i*g.sh - g.ph + p*g.dh
-					if ih < 0 || ih >= g.h {
-						continue
-					}
-					s := src[i*g.ow+jlo : i*g.ow+jhi]
-					if g.sw == 1 {
-						row := plane[ih*g.w+jlo+off:][:len(s)]
-						for j, v := range s {
-							row[j] += v
-						}
-						continue
-					}
-					row := plane[ih*g.w : (ih+1)*g.w]
+				if g.sw == 1 {
+					// Rows of the block: output rows ilo…ihi−1, added to
+					// input rows ih0, ih0+sh, ….
+					addRows(ihi-ilo, jhi-jlo, plane[ih0*g.w+jlo+off:], g.sh*g.w, src[ilo*g.ow+jlo:], g.ow)
+					continue
+				}
+				for i := ilo; i < ihi; i++ {
+					row := plane[(ih0+(i-ilo)*g.sh)*g.w : (ih0+(i-ilo)*g.sh+1)*g.w]
 					iw := jlo*g.sw + off
-					for _, v := range s {
+					for _, v := range src[i*g.ow+jlo : i*g.ow+jhi] {
 						row[iw] += v
 						iw += g.sw
 					}
@@ -360,61 +246,30 @@ func (l *col2imLoop[T]) run(lo, hi int) {
 	}
 }
 
-// scatterOut writes outT (O × nb·L) into the NCHW output for samples
-// n0 … n0+nb−1, adding the bias (none if nil).
-func (tp *Tape[T]) scatterOut(out, outT, bias []T, g convGeom, n0, nb int) {
-	l := &tp.loops.scatter
-	*l = scatterOutLoop[T]{out: out, outT: outT, bias: bias, g: g, n0: n0, nb: nb}
-	tp.parallel(nb*g.o, max(1, (1<<15)/(g.oh*g.ow)), l)
-}
-
-// scatterOutLoop is scatterOut's loop over (sample, output channel) planes.
-type scatterOutLoop[T Float] struct {
-	out, outT, bias []T
-	g               convGeom
-	n0, nb          int
-}
-
-func (l *scatterOutLoop[T]) run(lo, hi int) {
-	g := l.g
-	L := g.oh * g.ow
-	ncols := l.nb * L
-	for u := lo; u < hi; u++ {
-		n, o := u/g.o, u%g.o
-		dst := l.out[((l.n0+n)*g.o+o)*L:][:L]
-		src := l.outT[o*ncols+n*L:][:L]
-		if l.bias == nil {
-			copy(dst, src)
-			continue
-		}
-		bv := l.bias[o]
-		for i, v := range src {
-			dst[i] = v + bv
-		}
+// convSpan returns the output indices [lo, hi) of one dimension (out of
+// size outputs, stride apart, the first at input index off) whose input
+// index lies in [0, size).
+func convSpan(off, stride, size, outputs int) (lo, hi int) {
+	if off < 0 {
+		lo = (-off + stride - 1) / stride
 	}
+	if size-off > 0 {
+		hi = min(outputs, (size-off-1)/stride+1)
+	}
+	return min(lo, hi), hi
 }
 
-// gatherGrad copies the NCHW output gradient of samples n0 … n0+nb−1 into
-// dyT (O × nb·L), the layout of the forward matrix product.
-func (tp *Tape[T]) gatherGrad(dyT, dy []T, g convGeom, n0, nb int) {
-	l := &tp.loops.gather
-	*l = gatherGradLoop[T]{dyT: dyT, dy: dy, g: g, n0: n0, nb: nb}
-	tp.parallel(nb*g.o, max(1, (1<<15)/(g.oh*g.ow)), l)
-}
-
-// gatherGradLoop is gatherGrad's loop over (sample, output channel) planes.
-type gatherGradLoop[T Float] struct {
-	dyT, dy []T
-	g       convGeom
-	n0, nb  int
-}
-
-func (l *gatherGradLoop[T]) run(lo, hi int) {
-	g := l.g
-	L := g.oh * g.ow
-	ncols := l.nb * L
-	for u := lo; u < hi; u++ {
-		n, o := u/g.o, u%g.o
-		copy(l.dyT[o*ncols+n*L:][:L], l.dy[((l.n0+n)*g.o+o)*L:][:L])
+// addRows adds a rows×cols block of src (row stride lds) into dst (row
+// stride ldd), with the vector kernel for float32.
+func addRows[T Float](rows, cols int, dst []T, ldd int, src []T, lds int) {
+	if d, ok := any(dst).([]float32); ok {
+		vec.AddRows(rows, cols, d, ldd, any(src).([]float32), lds)
+		return
+	}
+	for i := 0; i < rows; i++ {
+		d, s := dst[i*ldd:i*ldd+cols], src[i*lds:i*lds+cols]
+		for j, v := range s {
+			d[j] += v
+		}
 	}
 }

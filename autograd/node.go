@@ -160,10 +160,7 @@ type loops[T Float] struct {
 	cur  ranger
 
 	elementwise elementwiseBackLoop[T]
-	im2col      im2colLoop[T]
 	col2im      col2imLoop[T]
-	scatter     scatterOutLoop[T]
-	gather      gatherGradLoop[T]
 	maxPool     maxPoolLoop[T]
 	maxPoolBack maxPoolBackLoop[T]
 	avgPool     avgPoolLoop[T]

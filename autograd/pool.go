@@ -3,6 +3,8 @@ package autograd
 import (
 	"fmt"
 	"math"
+
+	"github.com/descent-ml/descent/internal/vec"
 )
 
 // PoolOptions are the hyper-parameters of 2-D max and average pooling, as
@@ -173,6 +175,21 @@ func (l *maxPoolBackLoop[T]) run(lo, hi int) {
 // padding (the CNN's pooling): y is one output plane, plane the input plane,
 // and the positions of the maxima go to arg[off:] when arg is not nil.
 func maxPool2x2[T Float](y, arg []T, off int, plane []T, g convGeom) {
+	if y32, ok := any(y).([]float32); ok {
+		p32 := any(plane).([]float32)
+		var a32 []float32
+		if arg != nil {
+			a32 = any(arg).([]float32)[off:]
+		}
+		for i := 0; i < g.oh; i++ {
+			var ar []float32
+			if a32 != nil {
+				ar = a32[i*g.ow : (i+1)*g.ow]
+			}
+			vec.MaxPool2(y32[i*g.ow:(i+1)*g.ow], ar, p32[2*i*g.w:(2*i+1)*g.w], p32[(2*i+1)*g.w:(2*i+2)*g.w], float32(2*i*g.w), float32(g.w))
+		}
+		return
+	}
 	for i := 0; i < g.oh; i++ {
 		r0, r1 := plane[2*i*g.w:(2*i+1)*g.w], plane[(2*i+1)*g.w:(2*i+2)*g.w]
 		r0, r1 = r0[:2*g.ow], r1[:2*g.ow]

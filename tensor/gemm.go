@@ -106,6 +106,13 @@ func gemmRun[T gemmElem](kern *gemmKernel[T], transA, transB bool, m, n, k int, 
 		alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 	}
+	g.solve()
+}
+
+// solve runs the blocked algorithm on g (m, n, k > 0 and alpha ≠ 0), in
+// parallel when it is large enough.
+func (g *gemmProblem[T]) solve() {
+	kern, m, n, k := g.kern, g.m, g.n, g.k
 
 	// Split C into row bands (or column bands when n > m) made of whole
 	// micro-tiles, each worker running the whole blocked algorithm on the
@@ -127,7 +134,7 @@ func gemmRun[T gemmElem](kern *gemmKernel[T], transA, transB bool, m, n, k int, 
 	pool, s := gemmGetScratch[T]()
 	defer pool.Put(s)
 	if workers := parallel.Workers(); workers > 1 && units >= 2*grain {
-		s.runParallel(&g, workers, units, grain, splitRows)
+		s.runParallel(g, workers, units, grain, splitRows)
 	} else {
 		g.run(&s.buffers(1)[0], 0, m, 0, n, nil, nil)
 	}
@@ -169,6 +176,15 @@ type gemmProblem[T gemmElem] struct {
 	ldb            int
 	c              []T
 	ldc            int
+
+	// srcA and srcB, when their kind is not gemmFromSlice, supply op(A)
+	// or op(B) in place of a and b: matrices that are not stored as one
+	// strided array (see gemmSource).
+	srcA, srcB gemmSource[T]
+	// cBatch > 0 says C's columns come in batches of cBatch, cStride
+	// apart: element (i, j) is c[i·ldc + (j/cBatch)·cStride + j%cBatch].
+	// A convolution's output, one O×OH·OW matrix per image, is such a C.
+	cBatch, cStride int
 }
 
 // gemmScratch holds the packing buffers of one Gemm call, one set per
@@ -285,7 +301,7 @@ func (g *gemmProblem[T]) run(s *gemmBuffers[T], i0, i1, j0, j1 int, sharedA, sha
 				bp = sharedB[off : off+size]
 			} else {
 				bp = s.b[:size]
-				gemmPackB(nr, kern.packB, bp, g.b, g.ldb, g.transB, pc, kc, jc, nc)
+				g.packB(bp, pc, kc, jc, nc)
 			}
 			for ic := i0; ic < i1; ic += mcStep {
 				mc := min(mcStep, i1-ic)
@@ -296,9 +312,9 @@ func (g *gemmProblem[T]) run(s *gemmBuffers[T], i0, i1, j0, j1 int, sharedA, sha
 					ap = sharedA[off : off+size]
 				} else {
 					ap = s.a[:size]
-					gemmPackA(mr, kern.packA, ap, g.a, g.lda, g.transA, ic, mc, pc, kc)
+					g.packA(ap, ic, mc, pc, kc)
 				}
-				gemmMacro(kern, mc, nc, kc, ap, bp, g.c[ic*g.ldc+jc:], g.ldc, g.alpha, beta, s.tile)
+				g.macro(mc, nc, kc, ap, bp, ic, jc, beta, s.tile)
 			}
 		}
 	}
@@ -451,36 +467,52 @@ func (s *gemmScratch[T]) packTask(t int) {
 		nr := kern.nr
 		jc, nc, pc, kc, j0, cols, _ := gemmPackTask(t, g.n, gemmStep(g.n, kern.nc, nr), nr, g.k, kcStep, gemmPackGroup(nr, kcStep))
 		off := gemmSharedOffset(jc, nc, nr, g.k, pc) + j0*kc
-		gemmPackB(nr, kern.packB, s.shared[off:off+gemmRoundUp(cols, nr)*kc], g.b, g.ldb, g.transB, pc, kc, jc+j0, cols)
+		g.packB(s.shared[off:off+gemmRoundUp(cols, nr)*kc], pc, kc, jc+j0, cols)
 		return
 	}
 	mr := kern.mr
 	ic, mc, pc, kc, i0, rows, _ := gemmPackTask(t, g.m, gemmStep(g.m, kern.mc, mr), mr, g.k, kcStep, gemmPackGroup(mr, kcStep))
 	off := gemmSharedOffset(ic, mc, mr, g.k, pc) + i0*kc
-	gemmPackA(mr, kern.packA, s.shared[off:off+gemmRoundUp(rows, mr)*kc], g.a, g.lda, g.transA, ic+i0, rows, pc, kc)
+	g.packA(s.shared[off:off+gemmRoundUp(rows, mr)*kc], ic+i0, rows, pc, kc)
 }
 
 // gemmRoundUp rounds n up to a multiple of unit.
 func gemmRoundUp(n, unit int) int { return (n + unit - 1) / unit * unit }
 
-// gemmMacro multiplies a packed mc×kc block of op(A) by a packed kc×nc block
-// of op(B) into the mc×nc block of C at the start of c: C = alpha·AB + beta·C.
-// The jr loop is outside so that each B micro-panel is reused from L1 by all
-// the A micro-panels. Tiles that stick out of C are computed into tile and
-// only their in-range part is stored.
-func gemmMacro[T gemmElem](kern *gemmKernel[T], mc, nc, kc int, ap, bp, c []T, ldc int, alpha, beta T, tile []T) {
+// macro multiplies a packed mc×kc block of op(A) by a packed kc×nc block
+// of op(B) into the mc×nc block of C at row ic and column jc:
+// C = alpha·AB + beta·C. The jr loop is outside so that each B micro-panel
+// is reused from L1 by all the A micro-panels. Tiles that stick out of C, or
+// that straddle two batches of a batched C, are computed into tile and
+// stored element by element.
+func (g *gemmProblem[T]) macro(mc, nc, kc int, ap, bp []T, ic, jc int, beta T, tile []T) {
+	kern := g.kern
 	mr, nr := kern.mr, kern.nr
+	c, ldc, alpha := g.c, g.ldc, g.alpha
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
 		bpan := bp[jr*kc : (jr+nr)*kc]
+		j := jc + jr
+		col, split := j, false
+		if cb := g.cBatch; cb > 0 {
+			col, split = j/cb*g.cStride+j%cb, j%cb+cols > cb
+		}
 		for ir := 0; ir < mc; ir += mr {
 			rows := min(mr, mc-ir)
 			apan := ap[ir*kc : (ir+mr)*kc]
-			if rows == mr && cols == nr {
-				kern.tile(kc, apan, bpan, c[ir*ldc+jr:], ldc, alpha, beta)
-			} else {
+			off := (ic+ir)*ldc + col
+			switch {
+			case rows == mr && cols == nr && !split:
+				kern.tile(kc, apan, bpan, c[off:], ldc, alpha, beta)
+			case !split:
 				kern.tile(kc, apan, bpan, tile, nr, 1, 0)
-				gemmStoreEdge(c[ir*ldc+jr:], ldc, rows, cols, tile, nr, alpha, beta)
+				gemmStoreEdge(c[off:], ldc, rows, cols, tile, nr, alpha, beta)
+			default:
+				kern.tile(kc, apan, bpan, tile, nr, 1, 0)
+				for jj := 0; jj < cols; jj++ {
+					cj := (j+jj)/g.cBatch*g.cStride + (j+jj)%g.cBatch
+					gemmStoreEdge(c[(ic+ir)*ldc+cj:], ldc, rows, 1, tile[jj:], nr, alpha, beta)
+				}
 			}
 		}
 	}

@@ -219,3 +219,59 @@ func gemmPackA6[T gemmElem](asm, asmT func(k int, src *T, lda int, dst *T), pane
 		}
 	}
 }
+
+// sgemmTranspose8 transposes blocks 8×8 blocks: for b < blocks, r < 8,
+// i < 8, dst[(8b+r)·ldd + i] = src[offs[i] + 8b + r]. It packs eight columns
+// of the transposed im2col matrix at a time (packPatchesT).
+//
+//go:noescape
+func sgemmTranspose8(blocks int, src *float32, offs *[8]int, dst *float32, ldd int)
+
+// gemmTranspose8 checks the bounds that sgemmTranspose8 relies on and calls
+// it; it reports false, doing nothing, where the assembly cannot run.
+func gemmTranspose8(blocks int, src []float32, offs *[8]int, dst []float32, ldd int) bool {
+	if !gemmHasAVX2 {
+		return false
+	}
+	if blocks < 1 || ldd < 8 || len(dst) < (8*blocks-1)*ldd+8 {
+		panic("tensor: gemmTranspose8: destination out of range")
+	}
+	for _, o := range offs {
+		if o < 0 || o+8*blocks > len(src) {
+			panic("tensor: gemmTranspose8: source out of range")
+		}
+	}
+	sgemmTranspose8(blocks, &src[0], offs, &dst[0], ldd)
+	return true
+}
+
+// sgemmGather8 copies, for p < kc, src[offs[p]:offs[p]+8] to
+// dst[p·ldd:p·ldd+8]: one run of eight output positions of the im2col
+// matrix under kc taps (packPatches).
+//
+//go:noescape
+func sgemmGather8(kc int, src *float32, offs *int, dst *float32, ldd int)
+
+// sgemmGather16 is sgemmGather8 for runs of sixteen.
+//
+//go:noescape
+func sgemmGather16(kc int, src *float32, offs *int, dst *float32, ldd int)
+
+// gemmGather checks the bounds that sgemmGather8 and sgemmGather16 rely on
+// and calls the one for n (8 or 16); lo and hi are the least and the
+// greatest of offs. It reports false, doing nothing, where the assembly
+// cannot run.
+func gemmGather(n int, src []float32, offs []int, lo, hi int, dst []float32, ldd int) bool {
+	if !gemmHasAVX2 || len(offs) == 0 || (n != 8 && n != 16) {
+		return false
+	}
+	if lo < 0 || hi+n > len(src) || ldd < n || len(dst) < (len(offs)-1)*ldd+n {
+		panic("tensor: gemmGather: out of range")
+	}
+	if n == 8 {
+		sgemmGather8(len(offs), &src[0], &offs[0], &dst[0], ldd)
+	} else {
+		sgemmGather16(len(offs), &src[0], &offs[0], &dst[0], ldd)
+	}
+	return true
+}

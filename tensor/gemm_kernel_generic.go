@@ -10,3 +10,13 @@ var gemmDefault = gemmKernels{gemmGo32, gemmGo64}
 
 // gemmAsm reports that there are no assembly kernels in this build.
 func gemmAsm() (gemmKernels, bool) { return gemmKernels{}, false }
+
+// gemmTranspose8 reports that there is no assembly transpose in this build.
+func gemmTranspose8(blocks int, src []float32, offs *[8]int, dst []float32, ldd int) bool {
+	return false
+}
+
+// gemmGather reports that there is no assembly gather in this build.
+func gemmGather(n int, src []float32, offs []int, lo, hi int, dst []float32, ldd int) bool {
+	return false
+}

@@ -419,3 +419,85 @@ func Sigmoid(dst, x []float32) {
 		dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
 	}
 }
+
+// AddRows adds a rows×cols block of src (row stride lds) into one of dst
+// (row stride ldd): dst[i·ldd + j] += src[i·lds + j]. It is the scatter of
+// a convolution's column gradient onto its input (col2im), a few short rows
+// at a time. It panics if a slice is too short for the block.
+func AddRows(rows, cols int, dst []float32, ldd int, src []float32, lds int) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	if ldd < cols || lds < cols || len(dst) < (rows-1)*ldd+cols || len(src) < (rows-1)*lds+cols {
+		panic(fmt.Sprintf("vec.AddRows: %d×%d block with strides %d and %d, but len(dst) = %d and len(src) = %d", rows, cols, ldd, lds, len(dst), len(src)))
+	}
+	if useAsm {
+		addRowsAsm(rows, cols, &dst[0], ldd, &src[0], lds)
+		return
+	}
+	for i := 0; i < rows; i++ {
+		d, s := dst[i*ldd:i*ldd+cols], src[i*lds:i*lds+cols]
+		for j, v := range s {
+			d[j] += v
+		}
+	}
+}
+
+// MaxPool2 computes one output row of a 2×2 max-pooling with stride 2:
+// y[j] is the maximum of the window r0[2j], r0[2j+1], r1[2j], r1[2j+1] (two
+// input rows), and, when arg is not nil, arg[j] = pos + 2j + the offset of
+// the window's first maximum in row-major order: 0, 1, w or w+1 for those
+// four (pos and w place the window in its input plane of width w; the
+// positions are exact below 2²⁴). A window holding NaN gives NaN, and its
+// last NaN's position, as PyTorch does. It panics if r0 or r1 holds fewer
+// than 2·len(y) values or arg is shorter than y.
+func MaxPool2(y, arg, r0, r1 []float32, pos, w float32) {
+	n := len(y)
+	if len(r0) < 2*n || len(r1) < 2*n || (arg != nil && len(arg) < n) {
+		panic(fmt.Sprintf("vec.MaxPool2: %d outputs from rows of %d and %d values, %d positions", n, len(r0), len(r1), len(arg)))
+	}
+	done := 0
+	if useAsm && n > 0 {
+		var a *float32
+		if arg != nil {
+			a = &arg[0]
+		}
+		if !maxPool2Asm(n/8, n%8, &r0[0], &r1[0], &y[0], a, pos, w) {
+			return
+		}
+	}
+	for j := done; j < n; j++ {
+		a, b, c, d := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
+		// The maximum, then the first position holding it: conditional
+		// moves, since the branches of a running comparison mispredict
+		// on data of random order.
+		m := max(max(a, b), max(c, d))
+		at := w + 1
+		if c == m {
+			at = w
+		}
+		if b == m {
+			at = 1
+		}
+		if a == m {
+			at = 0
+		}
+		if m != m {
+			// NaN wins, the last one.
+			at = 0
+			if b != b {
+				at = 1
+			}
+			if c != c {
+				at = w
+			}
+			if d != d {
+				at = w + 1
+			}
+		}
+		y[j] = m
+		if arg != nil {
+			arg[j] = pos + float32(2*j) + at
+		}
+	}
+}

@@ -48,3 +48,9 @@ func expAsm(dst, x []float32)
 
 //go:noescape
 func sigmoidAsm(dst, x []float32)
+
+//go:noescape
+func addRowsAsm(rows, cols int, dst *float32, ldd int, src *float32, lds int)
+
+//go:noescape
+func maxPool2Asm(blocks, tail int, r0, r1, y, arg *float32, pos, w float32) (nan bool)

@@ -591,3 +591,180 @@ sgloop:
 	JLT sgloop
 	VZEROUPPER
 	RET
+
+// func addRowsAsm(rows, cols int, dst *float32, ldd int, src *float32, lds int)
+//
+// For i < rows, j < cols: dst[i·ldd + j] += src[i·lds + j]; rows ≥ 1,
+// cols ≥ 1. Eight columns at a time, then one at a time.
+TEXT ·addRowsAsm(SB), NOSPLIT, $0-48
+	MOVQ rows+0(FP), CX
+	MOVQ cols+8(FP), R8
+	MOVQ dst+16(FP), DI
+	MOVQ ldd+24(FP), DX
+	SHLQ $2, DX
+	MOVQ src+32(FP), SI
+	MOVQ lds+40(FP), BX
+	SHLQ $2, BX
+	MOVQ R8, R9
+	SUBQ $8, R9 // the last column where eight still fit
+arow:
+	XORQ AX, AX
+arow8:
+	CMPQ AX, R9
+	JGT  arow1
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS  (DI)(AX*4), Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ    $8, AX
+	JMP     arow8
+arow1:
+	CMPQ AX, R8
+	JGE  anext
+	VMOVSS (SI)(AX*4), X0
+	VADDSS (DI)(AX*4), X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ   AX
+	JMP    arow1
+anext:
+	ADDQ DX, DI
+	ADDQ BX, SI
+	DECQ CX
+	JNZ  arow
+	VZEROUPPER
+	RET
+
+DATA poolsteps<>+0(SB)/4, $0x00000000  // 0
+DATA poolsteps<>+4(SB)/4, $0x40000000  // 2
+DATA poolsteps<>+8(SB)/4, $0x40800000  // 4
+DATA poolsteps<>+12(SB)/4, $0x40c00000 // 6
+DATA poolsteps<>+16(SB)/4, $0x41000000 // 8
+DATA poolsteps<>+20(SB)/4, $0x41200000 // 10
+DATA poolsteps<>+24(SB)/4, $0x41400000 // 12
+DATA poolsteps<>+28(SB)/4, $0x41600000 // 14
+GLOBL poolsteps<>(SB), RODATA|NOPTR, $32
+
+DATA poolconst<>+0(SB)/4, $0x3f800000 // 1
+DATA poolconst<>+4(SB)/4, $0x41800000 // 16
+GLOBL poolconst<>(SB), RODATA|NOPTR, $8
+
+DATA poolidx<>+0(SB)/4, $0
+DATA poolidx<>+4(SB)/4, $1
+DATA poolidx<>+8(SB)/4, $2
+DATA poolidx<>+12(SB)/4, $3
+DATA poolidx<>+16(SB)/4, $4
+DATA poolidx<>+20(SB)/4, $5
+DATA poolidx<>+24(SB)/4, $6
+DATA poolidx<>+28(SB)/4, $7
+DATA poolidx<>+32(SB)/4, $8
+DATA poolidx<>+36(SB)/4, $9
+DATA poolidx<>+40(SB)/4, $10
+DATA poolidx<>+44(SB)/4, $11
+DATA poolidx<>+48(SB)/4, $12
+DATA poolidx<>+52(SB)/4, $13
+DATA poolidx<>+56(SB)/4, $14
+DATA poolidx<>+60(SB)/4, $15
+GLOBL poolidx<>(SB), RODATA|NOPTR, $64
+
+// POOL_BLOCK computes eight outputs from the two input rows in Y0, Y1
+// (r0) and Y2, Y3 (r1): the maxima, in order, in Y9, and their offsets in
+// the window (0, 1, w, w+1), in order, in Y1; it ORs into R9 the mask of
+// windows holding NaN. The pairs are split into even and odd elements with
+// shuffles, which leave the outputs in the order 0 1 4 5 2 3 6 7; a
+// permutation of 64-bit pairs restores it.
+#define POOL_BLOCK \
+	VSHUFPS $0x88, Y1, Y0, Y4 \ // a: r0 even
+	VSHUFPS $0xDD, Y1, Y0, Y5 \ // b: r0 odd
+	VSHUFPS $0x88, Y3, Y2, Y6 \ // c: r1 even
+	VSHUFPS $0xDD, Y3, Y2, Y7 \ // d: r1 odd
+	VMAXPS  Y5, Y4, Y8 \
+	VMAXPS  Y7, Y6, Y9 \
+	VMAXPS  Y9, Y8, Y8 \ // m
+	VCMPPS  $3, Y5, Y4, Y0 \ // unordered: a NaN among a, b
+	VCMPPS  $3, Y7, Y6, Y1 \
+	VORPS   Y1, Y0, Y0 \
+	VMOVMSKPS Y0, AX \
+	ORQ     AX, R9 \
+	VPERMPD $0xD8, Y8, Y9 \
+	VMOVAPS   Y13, Y1 \ // w + 1, unless
+	VCMPPS    $0, Y8, Y6, Y0 \
+	VBLENDVPS Y0, Y11, Y1, Y1 \ // c is the maximum: w
+	VCMPPS    $0, Y8, Y5, Y0 \
+	VBLENDVPS Y0, Y12, Y1, Y1 \ // b: 1
+	VCMPPS    $0, Y8, Y4, Y0 \
+	VBLENDVPS Y0, Y14, Y1, Y1 \ // a: 0
+	VPERMPD   $0xD8, Y1, Y1
+
+// func maxPool2Asm(blocks, tail int, r0, r1, y, arg *float32, pos, w float32) (nan bool)
+//
+// y[j] = max of the window r0[2j], r0[2j+1], r1[2j], r1[2j+1] and, unless
+// arg is nil, arg[j] = pos + 2j + the offset of its first maximum (0, 1, w
+// or w+1), for j < 8·blocks + tail, tail < 8: blocks of eight outputs,
+// then the tail with masked loads and stores. nan reports a window holding
+// NaN, whose results are then not to be used.
+TEXT ·maxPool2Asm(SB), NOSPLIT, $0-57
+	MOVQ blocks+0(FP), CX
+	MOVQ r0+16(FP), SI
+	MOVQ r1+24(FP), DX
+	MOVQ y+32(FP), DI
+	MOVQ arg+40(FP), R8
+	VBROADCASTSS pos+48(FP), Y10
+	VADDPS       poolsteps<>(SB), Y10, Y10 // pos + 2j
+	VBROADCASTSS w+52(FP), Y11              // w
+	VBROADCASTSS poolconst<>+0(SB), Y12     // 1
+	VADDPS       Y12, Y11, Y13              // w + 1
+	VXORPS       Y14, Y14, Y14              // 0
+	VBROADCASTSS poolconst<>+4(SB), Y15     // 16
+	XORQ R9, R9
+	TESTQ CX, CX
+	JLE   ptail
+ploop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (DX), Y2
+	VMOVUPS 32(DX), Y3
+	POOL_BLOCK
+	VMOVUPS Y9, (DI)
+	TESTQ   R8, R8
+	JZ      pnext
+	VADDPS  Y10, Y1, Y1
+	VMOVUPS Y1, (R8)
+	ADDQ    $32, R8
+pnext:
+	VADDPS Y15, Y10, Y10
+	ADDQ   $64, SI
+	ADDQ   $64, DX
+	ADDQ   $32, DI
+	DECQ   CX
+	JNZ    ploop
+ptail:
+	MOVQ tail+8(FP), BX
+	TESTQ BX, BX
+	JLE   pdone
+	// Masks: the first 2·tail input values (over two registers), the
+	// first tail outputs. Masked-off lanes load as 0.
+	LEAQ         (BX)(BX*1), AX
+	MOVQ         AX, X0
+	VPBROADCASTD X0, Y0
+	VMOVDQU      poolidx<>+0(SB), Y1
+	VMOVDQU      poolidx<>+32(SB), Y2
+	VPCMPGTD     Y1, Y0, Y5 // 2·tail > i
+	VPCMPGTD     Y2, Y0, Y6 // 2·tail > 8 + i
+	MOVQ         BX, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     Y1, Y0, Y7 // tail > i
+	VMASKMOVPS   (SI), Y5, Y0
+	VMASKMOVPS   32(SI), Y6, Y1
+	VMASKMOVPS   (DX), Y5, Y2
+	VMASKMOVPS   32(DX), Y6, Y3
+	VMOVDQA      Y7, Y15 // POOL_BLOCK keeps Y15
+	POOL_BLOCK
+	VMASKMOVPS Y9, Y15, (DI)
+	TESTQ      R8, R8
+	JZ         pdone
+	VADDPS     Y10, Y1, Y1
+	VMASKMOVPS Y1, Y15, (R8)
+pdone:
+	VZEROUPPER
+	TESTQ R9, R9
+	SETNE nan+56(FP)
+	RET

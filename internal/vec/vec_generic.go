@@ -22,3 +22,11 @@ func sumAsm(x []float32) float32 { panic("vec: no assembly") }
 
 func expAsm(dst, x []float32)     { panic("vec: no assembly") }
 func sigmoidAsm(dst, x []float32) { panic("vec: no assembly") }
+
+func addRowsAsm(rows, cols int, dst *float32, ldd int, src *float32, lds int) {
+	panic("vec: no assembly")
+}
+
+func maxPool2Asm(blocks, tail int, r0, r1, y, arg *float32, pos, w float32) (nan bool) {
+	panic("vec: no assembly")
+}

@@ -279,3 +279,103 @@ func TestExpAndSigmoid(t *testing.T) {
 		}
 	}
 }
+
+// TestAddRows checks AddRows against direct loops on odd block sizes (the
+// sums are single additions, so both forms must agree exactly) and that it
+// touches nothing outside the block.
+func TestAddRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, rows := range []int{1, 2, 7} {
+		for _, cols := range []int{1, 7, 8, 9, 17, 255} {
+			for _, asm := range []bool{false, true} {
+				if asm && !useAsm {
+					continue
+				}
+				ldd, lds := cols+3, cols+5
+				dst := randVec(rng, (rows-1)*ldd+cols+2, -1, 1)
+				src := randVec(rng, (rows-1)*lds+cols, -1, 1)
+				want := append([]float32(nil), dst...)
+				for i := 0; i < rows; i++ {
+					for j := 0; j < cols; j++ {
+						want[i*ldd+j] += src[i*lds+j]
+					}
+				}
+				saved := useAsm
+				useAsm = asm
+				AddRows(rows, cols, dst, ldd, src, lds)
+				useAsm = saved
+				for i := range want {
+					if dst[i] != want[i] {
+						t.Fatalf("%d×%d (asm %v): dst[%d] = %v, want %v", rows, cols, asm, i, dst[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a short dst did not panic")
+		}
+	}()
+	AddRows(2, 4, make([]float32, 5), 4, make([]float32, 8), 4)
+}
+
+// TestMaxPool2 checks the assembly form of MaxPool2 against the Go form on
+// rows of odd lengths, with ties (values drawn from a few levels) and with
+// a NaN in some windows.
+func TestMaxPool2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 7, 8, 9, 16, 17, 255} {
+		for _, nan := range []int{-1, 0, 5, 2*n - 1} {
+			if nan >= 2*n {
+				continue
+			}
+			r0, r1 := make([]float32, 2*n+1), make([]float32, 2*n+1)
+			for i := range r0 {
+				r0[i], r1[i] = float32(rng.IntN(4)), float32(rng.IntN(4))
+			}
+			if nan >= 0 {
+				r1[nan] = float32(math.NaN())
+			}
+			const pos, w = 96, 40
+			var ys, args [2][]float32
+			for k, asm := range []bool{false, true} {
+				if asm && !useAsm {
+					ys[k], args[k] = ys[0], args[0]
+					continue
+				}
+				y, arg, yOnly := make([]float32, n), make([]float32, n), make([]float32, n)
+				saved := useAsm
+				useAsm = asm
+				MaxPool2(y, arg, r0, r1, pos, w)
+				MaxPool2(yOnly, nil, r0, r1, pos, w)
+				useAsm = saved
+				for j := range y {
+					if y[j] != yOnly[j] && y[j] == y[j] {
+						t.Fatalf("n=%d: output %d is %v with positions, %v without", n, j, y[j], yOnly[j])
+					}
+				}
+				ys[k], args[k] = y, arg
+			}
+			for j := 0; j < n; j++ {
+				y0, y1, a0, a1 := ys[0][j], ys[1][j], args[0][j], args[1][j]
+				if !(y0 == y1 || y0 != y0 && y1 != y1) || a0 != a1 {
+					t.Fatalf("n=%d nan at %d: output %d: Go (%v at %v), assembly (%v at %v)", n, nan, j, y0, a0, y1, a1)
+				}
+				// The Go form's own semantics: the first maximum.
+				win := []float32{r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]}
+				offs := []float32{0, 1, w, w + 1}
+				if y0 == y0 {
+					for k, v := range win {
+						if v == y0 {
+							if a0 != pos+float32(2*j)+offs[k] {
+								t.Fatalf("n=%d: output %d at %v, want the first maximum at %v", n, j, a0, pos+float32(2*j)+offs[k])
+							}
+							break
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,212 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// convCases are geometries for the convolution kernels: the CNN's two
+// layers, odd sizes whose output rows do not fill micro-panels (positions
+// per image not a multiple of 16, so tiles straddle images), padding,
+// strides, dilations and groups.
+var convCases = []ConvShape{
+	{Batch: 3, Channels: 1, Height: 28, Width: 28, Out: 32, KernelH: 5, KernelW: 5},
+	{Batch: 4, Channels: 32, Height: 12, Width: 12, Out: 64, KernelH: 5, KernelW: 5},
+	{Batch: 1, Channels: 1, Height: 1, Width: 1, Out: 1, KernelH: 1, KernelW: 1},
+	{Batch: 7, Channels: 3, Height: 7, Width: 9, Out: 5, KernelH: 3, KernelW: 2},
+	{Batch: 5, Channels: 4, Height: 9, Width: 7, Out: 6, KernelH: 3, KernelW: 3, PadH: 1, PadW: 2},
+	{Batch: 2, Channels: 3, Height: 17, Width: 13, Out: 17, KernelH: 3, KernelW: 5, StrideH: 2, StrideW: 3, PadH: 2, PadW: 1},
+	{Batch: 3, Channels: 2, Height: 11, Width: 10, Out: 4, KernelH: 3, KernelW: 3, DilationH: 2, DilationW: 3, PadH: 1},
+	{Batch: 2, Channels: 6, Height: 8, Width: 8, Out: 9, KernelH: 3, KernelW: 3, Groups: 3, PadH: 1, PadW: 1},
+	{Batch: 3, Channels: 4, Height: 10, Width: 10, Out: 4, KernelH: 3, KernelW: 3, Groups: 4, StrideH: 2, StrideW: 2},
+	{Batch: 2, Channels: 2, Height: 3, Width: 40, Out: 3, KernelH: 3, KernelW: 1, StrideW: 2},
+}
+
+// withDefaults sets the zero strides, dilations and groups of a test case
+// to 1.
+func (s ConvShape) withDefaults() ConvShape {
+	for _, v := range []*int{&s.StrideH, &s.StrideW, &s.DilationH, &s.DilationW, &s.Groups} {
+		if *v == 0 {
+			*v = 1
+		}
+	}
+	return s
+}
+
+// convNaive returns the output, weight gradient and column gradient of the
+// convolution s by direct loops in float64, with the sums of absolute
+// terms of each (for the tolerance).
+func convNaive(s ConvShape, x, w, b, dy []float64) (y, dw, dcols, yAbs, dwAbs, dcAbs []float64) {
+	oh, ow := s.OutputSize()
+	l := oh * ow
+	cg, og := s.Channels/s.Groups, s.Out/s.Groups
+	taps := s.KernelH * s.KernelW
+	y, yAbs = make([]float64, s.Batch*s.Out*l), make([]float64, s.Batch*s.Out*l)
+	dw, dwAbs = make([]float64, len(w)), make([]float64, len(w))
+	dcols, dcAbs = make([]float64, s.Channels*taps*s.Batch*l), make([]float64, s.Channels*taps*s.Batch*l)
+	for n := 0; n < s.Batch; n++ {
+		for o := 0; o < s.Out; o++ {
+			gr := o / og
+			for i := 0; i < oh; i++ {
+				for j := 0; j < ow; j++ {
+					yi := ((n*s.Out+o)*oh+i)*ow + j
+					if b != nil {
+						y[yi], yAbs[yi] = b[o], math.Abs(b[o])
+					}
+					for c := 0; c < cg; c++ {
+						for p := 0; p < s.KernelH; p++ {
+							for q := 0; q < s.KernelW; q++ {
+								iy, ix := i*s.StrideH-s.PadH+p*s.DilationH, j*s.StrideW-s.PadW+q*s.DilationW
+								if iy < 0 || iy >= s.Height || ix < 0 || ix >= s.Width {
+									continue
+								}
+								xv := x[((n*s.Channels+gr*cg+c)*s.Height+iy)*s.Width+ix]
+								wi := ((o*cg+c)*s.KernelH+p)*s.KernelW + q
+								y[yi] += w[wi] * xv
+								yAbs[yi] += math.Abs(w[wi] * xv)
+								dw[wi] += dy[yi] * xv
+								dwAbs[wi] += math.Abs(dy[yi] * xv)
+								ci := ((gr*cg+c)*taps+p*s.KernelW+q)*s.Batch*l + n*l + i*ow + j
+								dcols[ci] += w[wi] * dy[yi]
+								dcAbs[ci] += math.Abs(w[wi] * dy[yi])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	// Column entries at padding positions still get Wᵀ·dY: the product
+	// does not know which entries were zeros.
+	for n := 0; n < s.Batch; n++ {
+		for o := 0; o < s.Out; o++ {
+			gr := o / og
+			for c := 0; c < cg; c++ {
+				for t := 0; t < taps; t++ {
+					for pos := 0; pos < l; pos++ {
+						i, j := pos/ow, pos%ow
+						iy, ix := i*s.StrideH-s.PadH+t/s.KernelW*s.DilationH, j*s.StrideW-s.PadW+t%s.KernelW*s.DilationW
+						if iy >= 0 && iy < s.Height && ix >= 0 && ix < s.Width {
+							continue
+						}
+						wv := w[(o*cg+c)*taps+t]
+						ci := ((gr*cg+c)*taps+t)*s.Batch*l + n*l + pos
+						dcols[ci] += wv * dy[(n*s.Out+o)*l+pos]
+						dcAbs[ci] += math.Abs(wv * dy[(n*s.Out+o)*l+pos])
+					}
+				}
+			}
+		}
+	}
+	return
+}
+
+func convTestType[T gemmElem](t *testing.T, kern func(gemmKernels) *gemmKernel[T]) {
+	eps := 1e-12
+	if _, ok := any(T(0)).(float32); ok {
+		eps = 3e-6
+	}
+	for _, set := range gemmKernelSets(t) {
+		k := kern(set.ks)
+		for ci, s := range convCases {
+			s := s.withDefaults()
+			t.Run(fmt.Sprintf("%s/%d", set.name, ci), func(t *testing.T) {
+				r := rand.New(rand.NewPCG(uint64(ci), 7))
+				oh, ow := s.OutputSize()
+				rnd := func(n int) ([]T, []float64) {
+					v, f := make([]T, n), make([]float64, n)
+					for i := range v {
+						v[i] = T(r.Float64()*2 - 1)
+						f[i] = float64(v[i])
+					}
+					return v, f
+				}
+				x, xf := rnd(s.Batch * s.Channels * s.Height * s.Width)
+				w, wf := rnd(s.Out * s.Channels / s.Groups * s.KernelH * s.KernelW)
+				b, bf := rnd(s.Out)
+				dy, dyf := rnd(s.Batch * s.Out * oh * ow)
+				y, dw, dc, yAbs, dwAbs, dcAbs := convNaive(s, xf, wf, bf, dyf)
+				yNoBias, _, _, yAbs0, _, _ := convNaive(s, xf, wf, nil, dyf)
+
+				compare := func(what string, got []T, want, abs []float64) {
+					t.Helper()
+					for i := range want {
+						if d := math.Abs(float64(got[i]) - want[i]); d > eps*(abs[i]+1e-30) && d > 1e-300 || math.IsNaN(float64(got[i])) {
+							t.Fatalf("%s[%d] = %v, want %v (|terms| %g) for %+v", what, i, got[i], want[i], abs[i], s)
+						}
+					}
+				}
+				gotY := make([]T, len(y))
+				for i := range gotY {
+					gotY[i] = T(math.NaN()) // must be overwritten
+				}
+				conv2D(k, s, gotY, x, w, b)
+				compare("y", gotY, y, yAbs)
+				conv2D(k, s, gotY, x, w, nil)
+				compare("y without bias", gotY, yNoBias, yAbs0)
+
+				gotDW := make([]T, len(dw))
+				for i := range gotDW {
+					gotDW[i] = 1 // it adds
+				}
+				conv2DWeightGrad(k, s, gotDW, x, dy)
+				for i := range dw {
+					dw[i]++
+					dwAbs[i]++
+				}
+				compare("dw", gotDW, dw, dwAbs)
+
+				gotDC := make([]T, len(dc))
+				for i := range gotDC {
+					gotDC[i] = T(math.NaN())
+				}
+				conv2DColumnGrad(k, s, gotDC, w, dy)
+				compare("dcols", gotDC, dc, dcAbs)
+			})
+		}
+	}
+}
+
+// TestConvMatchesDirectLoops checks Conv2D, Conv2DWeightGrad and
+// Conv2DColumnGrad, with the assembly and the Go kernels, against direct
+// loops in float64.
+func TestConvMatchesDirectLoops(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { convTestType(t, func(ks gemmKernels) *gemmKernel[float32] { return ks.f32 }) })
+	t.Run("float64", func(t *testing.T) { convTestType(t, func(ks gemmKernels) *gemmKernel[float64] { return ks.f64 }) })
+}
+
+// TestConvPanics checks that bad geometries and short slices panic with a
+// message naming the geometry.
+func TestConvPanics(t *testing.T) {
+	s := ConvShape{Batch: 2, Channels: 3, Height: 5, Width: 5, Out: 4, KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, Groups: 1}
+	x, w, y := make([]float32, 2*3*25), make([]float32, 4*3*9), make([]float32, 2*4*9)
+	bad := s
+	bad.Groups = 2
+	big := s
+	big.KernelH = 6
+	for _, tc := range []struct {
+		name string
+		f    func()
+	}{
+		{"groups", func() { Conv2D(bad, y, x, w, nil) }},
+		{"kernel", func() { Conv2D(big, y, x, w, nil) }},
+		{"short y", func() { Conv2D(s, y[1:], x, w, nil) }},
+		{"short bias", func() { Conv2D(s, y, x, w, make([]float32, 3)) }},
+		{"short dw", func() { Conv2DWeightGrad(s, w[1:], x, y) }},
+		{"short dcols", func() { Conv2DColumnGrad(s, make([]float32, 10), w, y) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r == nil {
+					t.Fatal("no panic")
+				} else if msg := fmt.Sprint(r); !strings.Contains(msg, "Channels:3") {
+					t.Fatalf("panic %q does not name the geometry", msg)
+				}
+			}()
+			tc.f()
+		})
+	}
+}
