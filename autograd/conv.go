@@ -3,7 +3,6 @@ package autograd
 import (
 	"fmt"
 
-	"github.com/descent-ml/descent/internal/vec"
 	"github.com/descent-ml/descent/tensor"
 )
 
@@ -106,12 +105,6 @@ func checkConv[T Float](op string, x, w, b *Var[T], opts Conv2DOptions) convGeom
 	return g
 }
 
-// colBudget is the most elements that the column gradient of one chunk of
-// the batch may hold (see conv2DBackward); larger batches are processed
-// chunk by chunk so that big batches do not need gigabytes of scratch
-// memory.
-const colBudget = 1 << 23
-
 // Conv2D returns the 2-D cross-correlation of x (batch×C×H×W) with the
 // filters w (O×C/groups×kh×kw, torch.nn.Conv2d's layout) plus the bias b (O
 // entries; b may be nil):
@@ -152,14 +145,8 @@ func (g convGeom) shape(n int) tensor.ConvShape {
 	}
 }
 
-// chunk is the number of samples whose column gradient the backward pass
-// computes at once.
-func (g convGeom) chunk() int {
-	return max(1, min(g.n, colBudget/max(1, g.c*g.kh*g.kw*g.oh*g.ow)))
-}
-
 // conv2DBackward: db += the sums of dY over the batch and positions,
-// dW += dY·colsᵀ and dx += col2im(Wᵀ·dY), the last chunk by chunk.
+// dW += dY·colsᵀ and dx += col2im(Wᵀ·dY) (tensor's kernels).
 func (tp *Tape[T]) conv2DBackward(n *node[T]) {
 	x, w, b, g := n.a, n.b, n.c, n.geom
 	dy := n.out.Grad.Data
@@ -175,101 +162,7 @@ func (tp *Tape[T]) conv2DBackward(n *node[T]) {
 	if w.requiresGrad {
 		tensor.Conv2DWeightGrad(g.shape(g.n), tp.grad(w).Data, x.Value.Data, dy)
 	}
-	if !x.requiresGrad {
-		return
-	}
-	ckk := g.c * g.kh * g.kw
-	chunk := g.chunk()
-	for n0 := 0; n0 < g.n; n0 += chunk {
-		nb := min(chunk, g.n-n0)
-		dcols := tp.scratch(ckk, nb*L).Data
-		tensor.Conv2DColumnGrad(g.shape(nb), dcols, w.Value.Data, dy[n0*g.o*L:])
-		tp.col2im(tp.grad(x).Data, dcols, g, n0, nb)
-	}
-}
-
-// col2im adds the column gradients dcols back into dx, the inverse scatter
-// of im2col. It runs in parallel over channels, whose rows of dcols no two
-// channels share, and reads each row from start to end: for a channel the
-// kh·kw rows are added, sample by sample, into that channel's planes, which
-// (nb planes of h·w) stay in cache while the rows stream from memory.
-func (tp *Tape[T]) col2im(dx, dcols []T, g convGeom, n0, nb int) {
-	l := &tp.loops.col2im
-	*l = col2imLoop[T]{dx: dx, dcols: dcols, g: g, n0: n0, nb: nb}
-	tp.parallel(g.c, max(1, (1<<14)/max(1, nb*g.kh*g.kw*g.oh*g.ow)), l)
-}
-
-// col2imLoop is col2im's loop over channels.
-type col2imLoop[T Float] struct {
-	dx, dcols []T
-	g         convGeom
-	n0, nb    int
-}
-
-func (l *col2imLoop[T]) run(lo, hi int) {
-	g, dx, dcols, n0, nb := l.g, l.dx, l.dcols, l.n0, l.nb
-	L := g.oh * g.ow
-	ncols := nb * L
-	kk := g.kh * g.kw
-	for c := lo; c < hi; c++ {
-		for pq := 0; pq < kk; pq++ {
-			p, q := pq/g.kw, pq%g.kw
-			r := c*kk + pq
-			// Output columns j whose input column lies in [0, w):
-			// jlo ≤ j < jhi; output rows likewise ilo ≤ i < ihi.
-			off := q*g.dw - g.pw
-			jlo, jhi := convSpan(off, g.sw, g.w, g.ow)
-			ilo, ihi := convSpan(p*g.dh-g.ph, g.sh, g.h, g.oh)
-			if jlo >= jhi || ilo >= ihi {
-				continue
-			}
-			ih0 := ilo*g.sh - g.ph + p*g.dh
-			for n := 0; n < nb; n++ {
-				plane := dx[((n0+n)*g.c+c)*g.h*g.w:][:g.h*g.w]
-				src := dcols[r*ncols+n*L:][:L]
-				if g.sw == 1 {
-					// Rows of the block: output rows ilo…ihi−1, added to
-					// input rows ih0, ih0+sh, ….
-					addRows(ihi-ilo, jhi-jlo, plane[ih0*g.w+jlo+off:], g.sh*g.w, src[ilo*g.ow+jlo:], g.ow)
-					continue
-				}
-				for i := ilo; i < ihi; i++ {
-					row := plane[(ih0+(i-ilo)*g.sh)*g.w : (ih0+(i-ilo)*g.sh+1)*g.w]
-					iw := jlo*g.sw + off
-					for _, v := range src[i*g.ow+jlo : i*g.ow+jhi] {
-						row[iw] += v
-						iw += g.sw
-					}
-				}
-			}
-		}
-	}
-}
-
-// convSpan returns the output indices [lo, hi) of one dimension (out of
-// size outputs, stride apart, the first at input index off) whose input
-// index lies in [0, size).
-func convSpan(off, stride, size, outputs int) (lo, hi int) {
-	if off < 0 {
-		lo = (-off + stride - 1) / stride
-	}
-	if size-off > 0 {
-		hi = min(outputs, (size-off-1)/stride+1)
-	}
-	return min(lo, hi), hi
-}
-
-// addRows adds a rows×cols block of src (row stride lds) into dst (row
-// stride ldd), with the vector kernel for float32.
-func addRows[T Float](rows, cols int, dst []T, ldd int, src []T, lds int) {
-	if d, ok := any(dst).([]float32); ok {
-		vec.AddRows(rows, cols, d, ldd, any(src).([]float32), lds)
-		return
-	}
-	for i := 0; i < rows; i++ {
-		d, s := dst[i*ldd:i*ldd+cols], src[i*lds:i*lds+cols]
-		for j, v := range s {
-			d[j] += v
-		}
+	if x.requiresGrad {
+		tensor.Conv2DInputGrad(g.shape(g.n), tp.grad(x).Data, w.Value.Data, dy)
 	}
 }

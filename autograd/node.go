@@ -160,7 +160,6 @@ type loops[T Float] struct {
 	cur  ranger
 
 	elementwise elementwiseBackLoop[T]
-	col2im      col2imLoop[T]
 	maxPool     maxPoolLoop[T]
 	maxPoolBack maxPoolBackLoop[T]
 	avgPool     avgPoolLoop[T]

@@ -23,6 +23,9 @@ var convCases = []ConvShape{
 	{Batch: 2, Channels: 6, Height: 8, Width: 8, Out: 9, KernelH: 3, KernelW: 3, Groups: 3, PadH: 1, PadW: 1},
 	{Batch: 3, Channels: 4, Height: 10, Width: 10, Out: 4, KernelH: 3, KernelW: 3, Groups: 4, StrideH: 2, StrideW: 2},
 	{Batch: 2, Channels: 2, Height: 3, Width: 40, Out: 3, KernelH: 3, KernelW: 1, StrideW: 2},
+	// One image's column gradient is larger than a core's share
+	// (convLocalCols): the input gradient takes its other path.
+	{Batch: 2, Channels: 4, Height: 87, Width: 86, Out: 2, KernelH: 3, KernelW: 3, PadH: 1, PadW: 1},
 }
 
 // withDefaults sets the zero strides, dilations and groups of a test case
@@ -39,7 +42,7 @@ func (s ConvShape) withDefaults() ConvShape {
 // convNaive returns the output, weight gradient and column gradient of the
 // convolution s by direct loops in float64, with the sums of absolute
 // terms of each (for the tolerance).
-func convNaive(s ConvShape, x, w, b, dy []float64) (y, dw, dcols, yAbs, dwAbs, dcAbs []float64) {
+func convNaive(s ConvShape, x, w, b, dy []float64) (y, dw, dcols, dx, yAbs, dwAbs, dcAbs, dxAbs []float64) {
 	oh, ow := s.OutputSize()
 	l := oh * ow
 	cg, og := s.Channels/s.Groups, s.Out/s.Groups
@@ -47,6 +50,7 @@ func convNaive(s ConvShape, x, w, b, dy []float64) (y, dw, dcols, yAbs, dwAbs, d
 	y, yAbs = make([]float64, s.Batch*s.Out*l), make([]float64, s.Batch*s.Out*l)
 	dw, dwAbs = make([]float64, len(w)), make([]float64, len(w))
 	dcols, dcAbs = make([]float64, s.Channels*taps*s.Batch*l), make([]float64, s.Channels*taps*s.Batch*l)
+	dx, dxAbs = make([]float64, len(x)), make([]float64, len(x))
 	for n := 0; n < s.Batch; n++ {
 		for o := 0; o < s.Out; o++ {
 			gr := o / og
@@ -63,12 +67,15 @@ func convNaive(s ConvShape, x, w, b, dy []float64) (y, dw, dcols, yAbs, dwAbs, d
 								if iy < 0 || iy >= s.Height || ix < 0 || ix >= s.Width {
 									continue
 								}
-								xv := x[((n*s.Channels+gr*cg+c)*s.Height+iy)*s.Width+ix]
+								xi := ((n*s.Channels+gr*cg+c)*s.Height+iy)*s.Width + ix
+								xv := x[xi]
 								wi := ((o*cg+c)*s.KernelH+p)*s.KernelW + q
 								y[yi] += w[wi] * xv
 								yAbs[yi] += math.Abs(w[wi] * xv)
 								dw[wi] += dy[yi] * xv
 								dwAbs[wi] += math.Abs(dy[yi] * xv)
+								dx[xi] += w[wi] * dy[yi]
+								dxAbs[xi] += math.Abs(w[wi] * dy[yi])
 								ci := ((gr*cg+c)*taps+p*s.KernelW+q)*s.Batch*l + n*l + i*ow + j
 								dcols[ci] += w[wi] * dy[yi]
 								dcAbs[ci] += math.Abs(w[wi] * dy[yi])
@@ -128,8 +135,8 @@ func convTestType[T gemmElem](t *testing.T, kern func(gemmKernels) *gemmKernel[T
 				w, wf := rnd(s.Out * s.Channels / s.Groups * s.KernelH * s.KernelW)
 				b, bf := rnd(s.Out)
 				dy, dyf := rnd(s.Batch * s.Out * oh * ow)
-				y, dw, dc, yAbs, dwAbs, dcAbs := convNaive(s, xf, wf, bf, dyf)
-				yNoBias, _, _, yAbs0, _, _ := convNaive(s, xf, wf, nil, dyf)
+				y, dw, dc, dx, yAbs, dwAbs, dcAbs, dxAbs := convNaive(s, xf, wf, bf, dyf)
+				yNoBias, _, _, _, yAbs0, _, _, _ := convNaive(s, xf, wf, nil, dyf)
 
 				compare := func(what string, got []T, want, abs []float64) {
 					t.Helper()
@@ -165,13 +172,24 @@ func convTestType[T gemmElem](t *testing.T, kern func(gemmKernels) *gemmKernel[T
 				}
 				conv2DColumnGrad(k, s, gotDC, w, dy)
 				compare("dcols", gotDC, dc, dcAbs)
+
+				gotDX := make([]T, len(dx))
+				for i := range gotDX {
+					gotDX[i] = -1 // it adds
+				}
+				conv2DInputGrad(k, s, gotDX, w, dy)
+				for i := range dx {
+					dx[i]--
+					dxAbs[i]++
+				}
+				compare("dx", gotDX, dx, dxAbs)
 			})
 		}
 	}
 }
 
-// TestConvMatchesDirectLoops checks Conv2D, Conv2DWeightGrad and
-// Conv2DColumnGrad, with the assembly and the Go kernels, against direct
+// TestConvMatchesDirectLoops checks Conv2D, Conv2DWeightGrad,
+// Conv2DColumnGrad and Conv2DInputGrad, with the assembly and the Go kernels, against direct
 // loops in float64.
 func TestConvMatchesDirectLoops(t *testing.T) {
 	t.Run("float32", func(t *testing.T) { convTestType(t, func(ks gemmKernels) *gemmKernel[float32] { return ks.f32 }) })
@@ -197,6 +215,7 @@ func TestConvPanics(t *testing.T) {
 		{"short bias", func() { Conv2D(s, y, x, w, make([]float32, 3)) }},
 		{"short dw", func() { Conv2DWeightGrad(s, w[1:], x, y) }},
 		{"short dcols", func() { Conv2DColumnGrad(s, make([]float32, 10), w, y) }},
+		{"short dx", func() { Conv2DInputGrad(s, x[1:], w, y) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {
