@@ -1,6 +1,7 @@
 package autograd
 
 import (
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -227,5 +228,74 @@ func TestShapeErrorsNameBothShapes(t *testing.T) {
 			}()
 			tc.f(NewTape[float32]())
 		})
+	}
+}
+
+// TestFloat32MatchesFloat64 checks the float32 forms of the softmax
+// cross-entropy and of the sigmoid and tanh, whose forward and backward
+// steps go through the vector kernels, against float64, on shapes whose
+// sizes leave the kernels a tail.
+func TestFloat32MatchesFloat64(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, shape := range [][2]int{{1, 3}, {5, 10}, {3, 17}, {7, 33}} {
+		rows, cols := shape[0], shape[1]
+		x64 := rnd(r, -6, 6, rows, cols)
+		x32 := tensor.New[float32](rows, cols)
+		for i, v := range x64.Data {
+			x32.Data[i] = float32(v)
+			x64.Data[i] = float64(x32.Data[i])
+		}
+		labels := make([]int, rows)
+		for i := range labels {
+			labels[i] = r.IntN(cols)
+		}
+		w := rnd(r, -1, 1, rows, cols)
+		w32 := tensor.New[float32](rows, cols)
+		for i, v := range w.Data {
+			w32.Data[i] = float32(v)
+			w.Data[i] = float64(w32.Data[i])
+		}
+		for _, c := range []struct {
+			name string
+			f64  func(tp *Tape[float64], x *Var[float64]) *Var[float64]
+			f32  func(tp *Tape[float32], x *Var[float32]) *Var[float32]
+		}{
+			{"SoftmaxCrossEntropy",
+				func(tp *Tape[float64], x *Var[float64]) *Var[float64] { return tp.SoftmaxCrossEntropy(x, labels) },
+				func(tp *Tape[float32], x *Var[float32]) *Var[float32] { return tp.SoftmaxCrossEntropy(x, labels) }},
+			{"Sigmoid",
+				func(tp *Tape[float64], x *Var[float64]) *Var[float64] {
+					return tp.Sum(tp.Mul(tp.Sigmoid(x), tp.Const(w)))
+				},
+				func(tp *Tape[float32], x *Var[float32]) *Var[float32] {
+					return tp.Sum(tp.Mul(tp.Sigmoid(x), tp.Const(w32)))
+				}},
+			{"Tanh",
+				func(tp *Tape[float64], x *Var[float64]) *Var[float64] { return tp.Sum(tp.Mul(tp.Tanh(x), tp.Const(w))) },
+				func(tp *Tape[float32], x *Var[float32]) *Var[float32] {
+					return tp.Sum(tp.Mul(tp.Tanh(x), tp.Const(w32)))
+				}},
+		} {
+			tp64, tp32 := NewTape[float64](), NewTape[float32]()
+			v64, v32 := tp64.Leaf(x64.Clone()), tp32.Leaf(x32.Clone())
+			l64, l32 := c.f64(tp64, v64), c.f32(tp32, v32)
+			tp64.Backward(l64)
+			tp32.Backward(l32)
+			if got, want := float64(l32.Value.Data[0]), l64.Value.Data[0]; math.Abs(got-want) > 1e-6*(1+math.Abs(want)) {
+				t.Errorf("%d×%d %s: float32 loss %g, float64 %g", rows, cols, c.name, got, want)
+			}
+			// Gradients of the size of their terms (|w| ≤ 1, or 1/rows),
+			// which the float32 differences 1 − y² and p − 1 cancel.
+			scale := 1.0
+			if c.name == "SoftmaxCrossEntropy" {
+				scale = 1 / float64(rows)
+			}
+			for i, want := range v64.Grad.Data {
+				if got := float64(v32.Grad.Data[i]); math.Abs(got-want) > 4e-7*scale {
+					t.Errorf("%d×%d %s: gradient %d: float32 %g, float64 %g", rows, cols, c.name, i, got, want)
+					break
+				}
+			}
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/descent-ml/descent/internal/vec"
 	"github.com/descent-ml/descent/tensor"
 )
 
@@ -39,13 +40,21 @@ func (tp *Tape[T]) SoftmaxCrossEntropy(logits *Var[T], labels []int) *Var[T] {
 }
 
 // softmaxCrossEntropyBackward: dx = g·(softmax(x) − onehot(y))/N, the
-// softmax taken from the saved log-probabilities.
+// softmax taken from the saved log-probabilities (for float32, all rows in
+// one pass of vec.AxpyExp).
 func (tp *Tape[T]) softmaxCrossEntropyBackward(n *node[T]) {
 	labels, logp := n.ints, n.saved[0]
 	rows := len(labels)
 	cols := len(logp) / max(1, rows)
 	scale := n.out.Grad.Data[0] / T(max(1, rows))
 	gx := tp.grad(n.a).Data
+	if g32, ok := any(gx).([]float32); ok {
+		vec.AxpyExp(float32(scale), any(logp).([]float32), g32)
+		for r, y := range labels {
+			gx[r*cols+y] -= scale
+		}
+		return
+	}
 	for r, y := range labels {
 		row := logp[r*cols : (r+1)*cols]
 		g := gx[r*cols : (r+1)*cols]

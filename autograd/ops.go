@@ -314,10 +314,18 @@ func (l *elementwiseBackLoop[T]) run(lo, hi int) {
 	case opReLU: // 1 where y > 0
 		reluBackward(dx, g, y)
 	case opSigmoid: // σ(1−σ)
+		if d, ok := any(dx).([]float32); ok {
+			vec.SigmoidBackward(d, any(g).([]float32), any(y).([]float32))
+			return
+		}
 		for i, v := range y {
 			dx[i] += g[i] * v * (1 - v)
 		}
 	case opTanh: // 1 − tanh²
+		if d, ok := any(dx).([]float32); ok {
+			vec.TanhBackward(d, any(g).([]float32), any(y).([]float32))
+			return
+		}
 		for i, v := range y {
 			dx[i] += g[i] * (1 - v*v)
 		}

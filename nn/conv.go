@@ -43,8 +43,9 @@ func (c Conv2DConfig) groups() int { return max(1, c.Groups) }
 // summing over the In/Groups channels c' of o's group, with zeros outside
 // the input. The output has shape batch×Out×H'×W' with
 // H' = ⌊(H + 2·pad_h − d_h·(k_h − 1) − 1)/s_h⌋ + 1 and likewise W'. It is
-// computed by im2col and one matrix product per group over the whole batch
-// (see autograd.Tape.Conv2D).
+// computed as one matrix product per group over the whole batch whose
+// im2col matrix is read from the images as it is packed, never stored
+// (see autograd.Tape.Conv2D and tensor.Conv2D).
 //
 // Weight has shape Out×In/Groups×k_h×k_w (PyTorch's layout). Defaults: the
 // weights are drawn by the initializer given to NewConv2D with fan-in

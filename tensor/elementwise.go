@@ -355,6 +355,10 @@ func unary[T Float](un unop, d, a []T) {
 			d[i] = sigmoid(v)
 		}
 	case uTanh:
+		if d32, ok := any(d).([]float32); ok {
+			vec.Tanh(d32, any(a).([]float32))
+			return
+		}
 		for i, v := range a {
 			d[i] = T(math.Tanh(float64(v)))
 		}

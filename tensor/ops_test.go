@@ -236,3 +236,32 @@ func TestActivations(t *testing.T) {
 		t.Fatalf("ReLU = %v", d.Data)
 	}
 }
+
+// TestFloat32KernelsMatchFloat64 checks the float32 LogSoftmax and Tanh,
+// which go through the vector kernels, against float64 on rows of odd
+// lengths (the kernels' tails).
+func TestFloat32KernelsMatchFloat64(t *testing.T) {
+	for _, shape := range [][2]int{{3, 1}, {4, 7}, {5, 10}, {2, 17}, {3, 1000}, {1, 1027}} {
+		rows, cols := shape[0], shape[1]
+		a32, a64 := New[float32](rows, cols), New[float64](rows, cols)
+		for i := range a32.Data {
+			v := float32(math.Sin(float64(i)*1.7)*4 + float64(i%3)*10)
+			a32.Data[i], a64.Data[i] = v, float64(v)
+		}
+		d32, d64 := New[float32](rows, cols), New[float64](rows, cols)
+		LogSoftmax(d32, a32)
+		LogSoftmax(d64, a64)
+		for i, w := range d64.Data {
+			if math.Abs(float64(d32.Data[i])-w) > 1e-6*(1+math.Abs(w)) {
+				t.Fatalf("%d×%d: LogSoftmax element %d: float32 %g, float64 %g", rows, cols, i, d32.Data[i], w)
+			}
+		}
+		Tanh(d32, a32)
+		Tanh(d64, a64)
+		for i, w := range d64.Data {
+			if math.Abs(float64(d32.Data[i])-w) > 1.5e-7*math.Abs(w) {
+				t.Fatalf("%d×%d: Tanh element %d: float32 %g, float64 %g", rows, cols, i, d32.Data[i], w)
+			}
+		}
+	}
+}

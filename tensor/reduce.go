@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/descent-ml/descent/internal/vec"
 )
 
 // Sum returns the sum of all elements, accumulated in float64.
@@ -168,8 +170,16 @@ func LogSoftmax[T Float](dst, a *Tensor[T]) {
 }
 
 // logSoftmaxRows stores log softmax of rows [lo, hi) of a (cols columns)
-// in dst.
+// in dst: for float32 through vec.LogSoftmaxRow, whose log-sum-exp takes
+// float32 exponentials (within 2 ulp) summed in float64.
 func logSoftmaxRows[T Float](dst, a []T, cols, lo, hi int) {
+	if d32, ok := any(dst).([]float32); ok {
+		a32 := any(a).([]float32)
+		for r := lo; r < hi; r++ {
+			vec.LogSoftmaxRow(d32[r*cols:(r+1)*cols], a32[r*cols:(r+1)*cols])
+		}
+		return
+	}
 	for r := lo; r < hi; r++ {
 		x, y := a[r*cols:(r+1)*cols], dst[r*cols:(r+1)*cols]
 		lse := logSumExp(x)

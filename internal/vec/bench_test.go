@@ -1,6 +1,9 @@
 package vec
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // BenchmarkAdam times the fused Adam step on 1M parameters, one core,
 // reporting the bytes of w, g, m and v moved per second (4 read, 3
@@ -25,4 +28,83 @@ func BenchmarkExp(b *testing.B) {
 		Exp(y, x)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(x)), "ns/value")
+}
+
+// benchValues times f on 64K values (in L2) with the assembly and with the
+// Go forms, in ns per value.
+func benchValues(b *testing.B, f func()) {
+	for _, asm := range []bool{true, false} {
+		name := "go"
+		if asm {
+			if !useAsm {
+				continue
+			}
+			name = "avx2"
+		}
+		b.Run(name, func(b *testing.B) {
+			saved := useAsm
+			useAsm = asm
+			defer func() { useAsm = saved }()
+			for range b.N {
+				f()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(1<<16), "ns/value")
+		})
+	}
+}
+
+// BenchmarkTanh times Tanh on values of [−5, 5).
+func BenchmarkTanh(b *testing.B) {
+	x, y := make([]float32, 1<<16), make([]float32, 1<<16)
+	for i := range x {
+		x[i] = float32(i%1000)/100 - 5
+	}
+	benchValues(b, func() { Tanh(y, x) })
+}
+
+// BenchmarkSigmoidBackward and BenchmarkTanhBackward time the backward
+// steps of the activations.
+func BenchmarkSigmoidBackward(b *testing.B) {
+	gx, g, y := make([]float32, 1<<16), make([]float32, 1<<16), make([]float32, 1<<16)
+	for i := range y {
+		g[i], y[i] = float32(i%7)-3, float32(i%100)/100
+	}
+	benchValues(b, func() { SigmoidBackward(gx, g, y) })
+}
+
+func BenchmarkTanhBackward(b *testing.B) {
+	gx, g, y := make([]float32, 1<<16), make([]float32, 1<<16), make([]float32, 1<<16)
+	for i := range y {
+		g[i], y[i] = float32(i%7)-3, float32(i%200)/100-1
+	}
+	benchValues(b, func() { TanhBackward(gx, g, y) })
+}
+
+// BenchmarkAxpyExp times the softmax term of the cross-entropy's gradient
+// on log-probabilities of [−20, 0).
+func BenchmarkAxpyExp(b *testing.B) {
+	x, y := make([]float32, 1<<16), make([]float32, 1<<16)
+	for i := range x {
+		x[i] = -float32(i%2000) / 100
+	}
+	benchValues(b, func() { AxpyExp(1e-3, x, y) })
+}
+
+// BenchmarkLogSoftmaxRow times LogSoftmaxRow on 64K logits in rows of 10
+// (MNIST's classes) and of 1000.
+func BenchmarkLogSoftmaxRow(b *testing.B) {
+	x, y := make([]float32, 1<<16), make([]float32, 1<<16)
+	for i := range x {
+		x[i] = float32(i%37)/4 - 4
+	}
+	for _, cols := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("cols=%d", cols), func(b *testing.B) {
+			rows := len(x) / cols
+			benchValues(b, func() {
+				for r := range rows {
+					LogSoftmaxRow(y[r*cols:(r+1)*cols], x[r*cols:(r+1)*cols])
+				}
+			})
+		})
+	}
 }

@@ -501,3 +501,126 @@ func MaxPool2(y, arg, r0, r1 []float32, pos, w float32) {
 		}
 	}
 }
+
+// Tanh sets dst ← tanh x, elementwise. The assembly follows Cephes's
+// tanhf.c: x + x³·P(x²), P of degree 4, for |x| < 0.625, and
+// 1 − 2/(e^2|x| + 1) with the sign of x beyond, e^2|x| through Exp's
+// kernel (an infinite e^2|x| gives ±1). It is within 1 ulp of the
+// correctly rounded result (so found on every float32 of [0, 10], beyond
+// which tanh rounds to 1, and the odd form makes it so for the negative
+// ones), and NaN stays NaN. The Go form rounds the float64 tanh.
+func Tanh(dst, x []float32) {
+	checkLen("Tanh", len(dst), len(x))
+	n := 0
+	if useAsm {
+		n = len(dst) &^ 7
+		if n > 0 {
+			tanhAsm(dst[:n], x[:n])
+		}
+	}
+	x, dst = x[n:], dst[n:len(x)]
+	for i, v := range x {
+		dst[i] = float32(math.Tanh(float64(v)))
+	}
+}
+
+// SigmoidBackward adds to gx the gradient g through a sigmoid whose
+// output is y: gx ← gx + g·y(1 − y).
+func SigmoidBackward(gx, g, y []float32) {
+	checkLen("SigmoidBackward", len(gx), len(g), len(y))
+	n := 0
+	if useAsm {
+		n = len(gx) &^ 7
+		if n > 0 {
+			sigmoidBackwardAsm(gx[:n], g[:n], y[:n])
+		}
+	}
+	gx, g, y = gx[n:], g[n:len(gx)], y[n:len(gx)]
+	for i, v := range y {
+		gx[i] += g[i] * v * (1 - v)
+	}
+}
+
+// TanhBackward adds to gx the gradient g through a tanh whose output is y:
+// gx ← gx + g·(1 − y²).
+func TanhBackward(gx, g, y []float32) {
+	checkLen("TanhBackward", len(gx), len(g), len(y))
+	n := 0
+	if useAsm {
+		n = len(gx) &^ 7
+		if n > 0 {
+			tanhBackwardAsm(gx[:n], g[:n], y[:n])
+		}
+	}
+	gx, g, y = gx[n:], g[n:len(gx)], y[n:len(gx)]
+	for i, v := range y {
+		gx[i] += g[i] * (1 - v*v)
+	}
+}
+
+// AxpyExp sets y ← y + a·eˣ, elementwise: the softmax term of the
+// gradient of the cross-entropy, from the log-probabilities x. The
+// assembly takes eˣ from Exp's kernel; the Go form rounds the float64
+// exponential.
+func AxpyExp(a float32, x, y []float32) {
+	checkLen("AxpyExp", len(y), len(x))
+	n := 0
+	if useAsm {
+		n = len(y) &^ 7
+		if n > 0 {
+			axpyExpAsm(a, x[:n], y[:n])
+		}
+	}
+	x, y = x[n:], y[n:len(x)]
+	for i, v := range x {
+		y[i] += a * float32(math.Exp(float64(v)))
+	}
+}
+
+// LogSoftmaxRow sets dst ← log softmax(x), dst[i] = xᵢ − L, and returns
+// L = log Σⱼ exp(xⱼ) (−Inf for an empty row), in float64. L is formed
+// without overflow as m + log Σⱼ exp(xⱼ − m), m = max x, the sum
+// accumulated in float64, and each dst[i] is xᵢ − L rounded once to
+// float32. The assembly, for a row of any length (a short tail through
+// masked loads), takes the exponentials of xⱼ − m, rounded to float32,
+// from Exp's kernel: within 2 ulp each, which moves L by as little (2.4e−7
+// at most). A row holding NaN gives NaN
+// throughout; one whose maximum is infinite goes through the Go form,
+// which takes the float64 exponentials: with a maximum of +Inf, L = +Inf
+// and dst[i] = −Inf, or NaN where xᵢ = +Inf; with every xᵢ = −Inf, L = −Inf
+// and dst[i] = NaN.
+func LogSoftmaxRow(dst, x []float32) float64 {
+	checkLen("LogSoftmaxRow", len(dst), len(x))
+	if len(x) == 0 {
+		return math.Inf(-1)
+	}
+	if useAsm {
+		m, s := logSumExpAsm(x)
+		if !math.IsInf(float64(m), 0) && m == m {
+			l := float64(m) + math.Log(s)
+			shiftAsm(dst, x, l)
+			return l
+		}
+	}
+	return logSoftmaxGo(dst, x)
+}
+
+func logSoftmaxGo(dst, x []float32) float64 {
+	dst = dst[:len(x)]
+	m := float64(x[0])
+	for _, v := range x {
+		m = math.Max(m, float64(v))
+	}
+	l := m
+	if !math.IsInf(m, 0) {
+		var s float64
+		for _, v := range x {
+			s += math.Exp(float64(v) - m)
+		}
+		l = m + math.Log(s)
+	}
+	for i, v := range x {
+		dst[i] = float32(float64(v) - l)
+	}
+	return l
+}

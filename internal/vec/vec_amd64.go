@@ -54,3 +54,28 @@ func addRowsAsm(rows, cols int, dst *float32, ldd int, src *float32, lds int)
 
 //go:noescape
 func maxPool2Asm(blocks, tail int, r0, r1, y, arg *float32, pos, w float32) (nan bool)
+
+//go:noescape
+func tanhAsm(dst, x []float32)
+
+//go:noescape
+func sigmoidBackwardAsm(gx, g, y []float32)
+
+//go:noescape
+func tanhBackwardAsm(gx, g, y []float32)
+
+//go:noescape
+func axpyExpAsm(a float32, x, y []float32)
+
+// logSumExpAsm returns the maximum m of x (len(x) ≥ 1, any length) and
+// s = Σ exp(xᵢ − m) accumulated in float64: NaN if x holds NaN, and
+// meaningless when m is infinite.
+//
+//go:noescape
+func logSumExpAsm(x []float32) (m float32, s float64)
+
+// shiftAsm sets dst[i] = float32(float64(x[i]) − c) for len(dst) ≥ 1,
+// any length.
+//
+//go:noescape
+func shiftAsm(dst, x []float32, c float64)

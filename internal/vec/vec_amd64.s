@@ -501,16 +501,37 @@ GLOBL expc<>(SB), RODATA|NOPTR, $56
 // EXP8 sets Y0 = e^Y0 (8 lanes), using Y1–Y7 and the constants in Y8–Y15
 // (EXPCONST: Y8 hi, Y9 lo, Y10 log₂e, Y11 ln 2 high, Y12 ln 2 low, Y13 1,
 // Y14 +Inf, Y15 the exponent bias) and expc<>. Its steps: masks for x > hi,
-// x < lo and NaN; x clamped to [lo, hi]; n = round(x·log₂e);
-// r = x − n·ln 2 in two parts; p(r) by Horner; e^r = p·r² + r + 1; times 2ⁿ
-// as 2^⌊n/2⌋·2^⌈n/2⌉, each built in the exponent bits (2ⁿ alone leaves
-// the normal range at both ends); then +Inf above hi, 0 below lo, NaN kept.
+// x < lo and NaN; x clamped to hi above, set to 0 below lo (clamped to lo,
+// it would give e^lo, subnormal: such results cost a microcode assist, 4
+// times the whole kernel's time on Zen 4); EXP8_CORE; then +Inf above hi,
+// 0 below lo, NaN kept.
 #define EXP8 \
 	VCMPPS $0x1e, Y8, Y0, Y6; \
 	VCMPPS $0x11, Y9, Y0, Y7; \
 	VCMPPS $0x03, Y0, Y0, Y5; \
 	VMINPS Y8, Y0, Y1; \
-	VMAXPS Y9, Y1, Y1; \
+	VANDNPS Y1, Y7, Y1; \
+	EXP8_CORE; \
+	VBLENDVPS Y6, Y14, Y3, Y3; \
+	VANDNPS Y3, Y7, Y3; \
+	VBLENDVPS Y5, Y0, Y3, Y0
+
+// EXPNEG8 is EXP8 for Y0 ≤ 0 or NaN (x − max x in a softmax): without the
+// steps for x > hi it leaves Y6, Y8 and Y14 alone.
+#define EXPNEG8 \
+	VCMPPS $0x11, Y9, Y0, Y7; \
+	VCMPPS $0x03, Y0, Y0, Y5; \
+	VANDNPS Y0, Y7, Y1; \
+	EXP8_CORE; \
+	VANDNPS Y3, Y7, Y3; \
+	VBLENDVPS Y5, Y0, Y3, Y0
+
+// EXP8_CORE sets Y3 = e^Y1 for Y1 in [lo, hi], using Y2, Y4 and the
+// constants Y10–Y13, Y15: n = round(x·log₂e); r = x − n·ln 2 in two parts;
+// p(r) by Horner; e^r = p·r² + r + 1; times 2ⁿ as 2^⌊n/2⌋·2^⌈n/2⌉, each
+// built in the exponent bits (2ⁿ alone leaves the normal range at both
+// ends).
+#define EXP8_CORE \
 	VMULPS Y10, Y1, Y2; \
 	VROUNDPS $0, Y2, Y2; \
 	VFNMADD231PS Y11, Y2, Y1; \
@@ -537,10 +558,7 @@ GLOBL expc<>(SB), RODATA|NOPTR, $56
 	VMULPS Y4, Y3, Y3; \
 	VPADDD Y15, Y2, Y2; \
 	VPSLLD $23, Y2, Y2; \
-	VMULPS Y2, Y3, Y3; \
-	VBLENDVPS Y6, Y14, Y3, Y3; \
-	VANDNPS Y3, Y7, Y3; \
-	VBLENDVPS Y5, Y0, Y3, Y0
+	VMULPS Y2, Y3, Y3
 
 #define EXPCONST \
 	VBROADCASTSS expc<>+0(SB), Y8; \
@@ -589,6 +607,263 @@ sgloop:
 	ADDQ $8, BX
 	CMPQ BX, CX
 	JLT sgloop
+	VZEROUPPER
+	RET
+
+// The constants of tanhAsm, broadcast from memory: Cephes's tanhf.c.
+DATA tanhc<>+0(SB)/4, $0x7fffffff  // |·| mask
+DATA tanhc<>+4(SB)/4, $0x40000000  // 2
+DATA tanhc<>+8(SB)/4, $0x3f200000  // 0.625: below, the polynomial
+DATA tanhc<>+12(SB)/4, $0xbbbaf0ea // p0 −5.70498872745e−3
+DATA tanhc<>+16(SB)/4, $0x3ca9134e // p1 2.06390887954e−2
+DATA tanhc<>+20(SB)/4, $0xbd5c1e2d // p2 −5.37397155531e−2
+DATA tanhc<>+24(SB)/4, $0x3e088393 // p3 1.33314422036e−1
+DATA tanhc<>+28(SB)/4, $0xbeaaaa99 // p4 −3.33332819422e−1
+DATA tanhc<>+32(SB)/4, $0xff800000 // −Inf (logSumExpAsm)
+GLOBL tanhc<>(SB), RODATA|NOPTR, $36
+
+// func tanhAsm(dst, x []float32)
+//
+// Both forms of Cephes's tanhf on a = |x|, the result taking the sign of
+// x: t = 1 − 2/(e^2a + 1), through EXP8 (e^2a = +Inf gives 1), and
+// a + a·z·P(z), z = a², chosen where a < 0.625 (an ordered comparison, so
+// NaN takes the first form, which keeps it). x is loaded again after EXP8,
+// which leaves no register free.
+TEXT ·tanhAsm(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	EXPCONST
+	XORQ BX, BX
+thloop:
+	VBROADCASTSS tanhc<>+0(SB), Y1
+	VANDPS (SI)(BX*4), Y1, Y0    // a = |x|
+	VADDPS Y0, Y0, Y0            // 2a
+	EXP8
+	VADDPS Y13, Y0, Y0           // e^2a + 1
+	VBROADCASTSS tanhc<>+4(SB), Y1
+	VDIVPS Y0, Y1, Y0            // 2/(e^2a + 1)
+	VSUBPS Y0, Y13, Y0           // 1 − 2/(e^2a + 1)
+	VMOVUPS (SI)(BX*4), Y2       // x
+	VBROADCASTSS tanhc<>+0(SB), Y1
+	VANDPS Y1, Y2, Y3            // a
+	VXORPS Y3, Y2, Y2            // the sign bit of x
+	VMULPS Y3, Y3, Y4            // z = a²
+	VBROADCASTSS tanhc<>+12(SB), Y5
+	VBROADCASTSS tanhc<>+16(SB), Y6
+	VFMADD213PS Y6, Y4, Y5
+	VBROADCASTSS tanhc<>+20(SB), Y6
+	VFMADD213PS Y6, Y4, Y5
+	VBROADCASTSS tanhc<>+24(SB), Y6
+	VFMADD213PS Y6, Y4, Y5
+	VBROADCASTSS tanhc<>+28(SB), Y6
+	VFMADD213PS Y6, Y4, Y5       // P(z)
+	VMULPS Y4, Y5, Y5            // z·P(z)
+	VFMADD213PS Y3, Y3, Y5       // a + a·z·P(z)
+	VBROADCASTSS tanhc<>+8(SB), Y6
+	VCMPPS $0x11, Y6, Y3, Y6     // a < 0.625 (LT_OQ)
+	VBLENDVPS Y6, Y5, Y0, Y0
+	VORPS Y2, Y0, Y0             // the sign of x
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT thloop
+	VZEROUPPER
+	RET
+
+// func sigmoidBackwardAsm(gx, g, y []float32)
+TEXT ·sigmoidBackwardAsm(SB), NOSPLIT, $0-72
+	MOVQ gx_base+0(FP), DI
+	MOVQ gx_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ y_base+48(FP), R8
+	VBROADCASTSS expc<>+44(SB), Y8 // 1
+	XORQ BX, BX
+sbloop:
+	VMOVUPS (R8)(BX*4), Y0       // y
+	VSUBPS Y0, Y8, Y1            // 1 − y
+	VMULPS Y1, Y0, Y1            // y(1 − y)
+	VMOVUPS (DI)(BX*4), Y2
+	VFMADD231PS (SI)(BX*4), Y1, Y2
+	VMOVUPS Y2, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT sbloop
+	VZEROUPPER
+	RET
+
+// func tanhBackwardAsm(gx, g, y []float32)
+TEXT ·tanhBackwardAsm(SB), NOSPLIT, $0-72
+	MOVQ gx_base+0(FP), DI
+	MOVQ gx_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ y_base+48(FP), R8
+	VBROADCASTSS expc<>+44(SB), Y8 // 1
+	XORQ BX, BX
+tbloop:
+	VMOVUPS (R8)(BX*4), Y0       // y
+	VMOVAPS Y8, Y1
+	VFNMADD231PS Y0, Y0, Y1      // 1 − y²
+	VMOVUPS (DI)(BX*4), Y2
+	VFMADD231PS (SI)(BX*4), Y1, Y2
+	VMOVUPS Y2, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT tbloop
+	VZEROUPPER
+	RET
+
+// func axpyExpAsm(a float32, x, y []float32)
+TEXT ·axpyExpAsm(SB), NOSPLIT, $0-56
+	MOVQ x_base+8(FP), SI
+	MOVQ y_base+32(FP), DI
+	MOVQ y_len+40(FP), CX
+	EXPCONST
+	XORQ BX, BX
+aeloop:
+	VMOVUPS (SI)(BX*4), Y0
+	EXP8
+	VBROADCASTSS a+0(FP), Y1
+	VFMADD213PS (DI)(BX*4), Y1, Y0 // y + a·eˣ
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT aeloop
+	VZEROUPPER
+	RET
+
+// TAILMASK sets Y to the mask of the first R lanes (R < 8, in a
+// general register), using Y0. VMOVQ, not MOVQ: the legacy SSE move keeps
+// Y0's upper half, so it waits for Y0's last writer (an EXP8 chain in
+// logSumExpAsm, which made a row of 10 cost twice as much).
+#define TAILMASK(R, Y) \
+	VMOVQ R, X0; \
+	VPBROADCASTD X0, Y0; \
+	VPCMPGTD poolidx<>+0(SB), Y0, Y
+
+// ACCPD adds the eight float32 lanes of Y0, converted to float64, to the
+// sums in Y14 (lanes 0–3) and Y6 (4–7), using Y1 and Y2.
+#define ACCPD \
+	VCVTPS2PD X0, Y1; \
+	VEXTRACTF128 $1, Y0, X2; \
+	VCVTPS2PD X2, Y2; \
+	VADDPD Y1, Y14, Y14; \
+	VADDPD Y2, Y6, Y6
+
+// func logSumExpAsm(x []float32) (m float32, s float64)
+//
+// len(x) ≥ 1, any length: blocks of eight, then the tail through masked
+// loads, its other lanes set to −Inf (which changes no maximum and adds
+// e^−Inf = 0). Two passes: m = max x (into m, then broadcast), then
+// s = Σ e^(x − m) through EXPNEG8, in float64.
+TEXT ·logSumExpAsm(SB), NOSPLIT, $0-40
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVQ CX, DX
+	ANDQ $7, DX                  // the tail
+	ANDQ $-8, CX                 // the blocks
+	VBROADCASTSS tanhc<>+32(SB), Y8 // −Inf
+	XORQ BX, BX
+	CMPQ BX, CX
+	JGE lmtail
+lmloop:
+	VMAXPS (SI)(BX*4), Y8, Y8
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT lmloop
+lmtail:
+	TESTQ DX, DX
+	JZ lmdone
+	TAILMASK(DX, Y3)
+	VMASKMOVPS (SI)(BX*4), Y3, Y1
+	VBROADCASTSS tanhc<>+32(SB), Y2
+	VBLENDVPS Y3, Y1, Y2, Y1
+	VMAXPS Y1, Y8, Y8
+lmdone:
+	VEXTRACTF128 $1, Y8, X0
+	VMAXPS X0, X8, X8
+	VPERMILPS $0x4e, X8, X0
+	VMAXPS X0, X8, X8
+	VPERMILPS $0xb1, X8, X0
+	VMAXPS X0, X8, X8
+	VMOVSS X8, m+24(FP)
+	EXPCONST
+	VBROADCASTSS m+24(FP), Y8    // m
+	VXORPD Y14, Y14, Y14
+	VXORPD Y6, Y6, Y6
+	XORQ BX, BX
+	CMPQ BX, CX
+	JGE lstail
+lsloop:
+	VMOVUPS (SI)(BX*4), Y0
+	VSUBPS Y8, Y0, Y0            // x − m
+	EXPNEG8
+	ACCPD
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT lsloop
+lstail:
+	TESTQ DX, DX
+	JZ lsdone
+	TAILMASK(DX, Y3)
+	VMASKMOVPS (SI)(BX*4), Y3, Y0
+	VBROADCASTSS tanhc<>+32(SB), Y2
+	VBLENDVPS Y3, Y0, Y2, Y0
+	VSUBPS Y8, Y0, Y0
+	EXPNEG8
+	ACCPD
+lsdone:
+	VADDPD Y6, Y14, Y14
+	VEXTRACTF128 $1, Y14, X0
+	VADDPD X0, X14, X14
+	VPERMILPD $1, X14, X0
+	VADDSD X0, X14, X14
+	VMOVSD X14, s+32(FP)
+	VZEROUPPER
+	RET
+
+// func shiftAsm(dst, x []float32, c float64)
+//
+// dst = x − c in float64, rounded once to float32. len(dst) ≥ 1, any
+// length: blocks of eight, then the tail through masked loads and stores.
+TEXT ·shiftAsm(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	VBROADCASTSD c+48(FP), Y8
+	MOVQ CX, DX
+	ANDQ $7, DX
+	ANDQ $-8, CX
+	XORQ BX, BX
+	CMPQ BX, CX
+	JGE shtail
+shloop:
+	VCVTPS2PD (SI)(BX*4), Y1
+	VCVTPS2PD 16(SI)(BX*4), Y2
+	VSUBPD Y8, Y1, Y1
+	VSUBPD Y8, Y2, Y2
+	VCVTPD2PSY Y1, X1
+	VCVTPD2PSY Y2, X2
+	VINSERTF128 $1, X2, Y1, Y1
+	VMOVUPS Y1, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT shloop
+shtail:
+	TESTQ DX, DX
+	JZ shdone
+	TAILMASK(DX, Y3)
+	VMASKMOVPS (SI)(BX*4), Y3, Y0
+	VCVTPS2PD X0, Y1
+	VEXTRACTF128 $1, Y0, X2
+	VCVTPS2PD X2, Y2
+	VSUBPD Y8, Y1, Y1
+	VSUBPD Y8, Y2, Y2
+	VCVTPD2PSY Y1, X1
+	VCVTPD2PSY Y2, X2
+	VINSERTF128 $1, X2, Y1, Y1
+	VMASKMOVPS Y1, Y3, (DI)(BX*4)
+shdone:
 	VZEROUPPER
 	RET
 

@@ -22,6 +22,14 @@ func sumAsm(x []float32) float32 { panic("vec: no assembly") }
 
 func expAsm(dst, x []float32)     { panic("vec: no assembly") }
 func sigmoidAsm(dst, x []float32) { panic("vec: no assembly") }
+func tanhAsm(dst, x []float32)    { panic("vec: no assembly") }
+
+func sigmoidBackwardAsm(gx, g, y []float32) { panic("vec: no assembly") }
+func tanhBackwardAsm(gx, g, y []float32)    { panic("vec: no assembly") }
+func axpyExpAsm(a float32, x, y []float32)  { panic("vec: no assembly") }
+
+func logSumExpAsm(x []float32) (m float32, s float64) { panic("vec: no assembly") }
+func shiftAsm(dst, x []float32, c float64)            { panic("vec: no assembly") }
 
 func addRowsAsm(rows, cols int, dst *float32, ldd int, src *float32, lds int) {
 	panic("vec: no assembly")
