@@ -160,6 +160,7 @@ type loops[T Float] struct {
 	cur  ranger
 
 	elementwise elementwiseBackLoop[T]
+	addConst    addConstLoop[T]
 	maxPool     maxPoolLoop[T]
 	maxPoolBack maxPoolBackLoop[T]
 	avgPool     avgPoolLoop[T]

@@ -397,10 +397,21 @@ func (tp *Tape[T]) Sum(x *Var[T]) *Var[T] {
 
 // sumBackward: dx += g, the same for every element.
 func (tp *Tape[T]) sumBackward(n *node[T]) {
-	g := n.out.Grad.Data[0]
-	gx := tp.grad(n.a).Data
-	for i := range gx {
-		gx[i] += g
+	l := &tp.loops.addConst
+	*l = addConstLoop[T]{dx: tp.grad(n.a).Data, c: n.out.Grad.Data[0]}
+	tp.parallel(len(l.dx), elementwiseGrain, l)
+}
+
+// addConstLoop adds c to every element of dx (Sum's backward), in ranges.
+type addConstLoop[T Float] struct {
+	dx []T
+	c  T
+}
+
+func (l *addConstLoop[T]) run(lo, hi int) {
+	dx, c := l.dx[lo:hi], l.c
+	for i := range dx {
+		dx[i] += c
 	}
 }
 

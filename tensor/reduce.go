@@ -7,8 +7,12 @@ import (
 	"github.com/descent-ml/descent/internal/vec"
 )
 
-// Sum returns the sum of all elements, accumulated in float64.
+// Sum returns the sum of all elements, accumulated in float64 (for float32,
+// by the vector kernel, in several partial sums).
 func Sum[T Float](a *Tensor[T]) float64 {
+	if x, ok := any(a.Data).([]float32); ok {
+		return vec.Sum64(x)
+	}
 	var s float64
 	for _, v := range a.Data {
 		s += float64(v)

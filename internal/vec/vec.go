@@ -624,3 +624,31 @@ func logSoftmaxGo(dst, x []float32) float64 {
 	}
 	return l
 }
+
+// Sum64 returns Σ x accumulated in float64, in several partial sums (so its
+// rounding differs from a left-to-right float64 sum's, by as little): the
+// sum of a loss over many values, where float32 accumulation would lose
+// digits.
+func Sum64(x []float32) float64 {
+	n := 0
+	var s float64
+	if useAsm {
+		n = len(x) &^ 15
+		if n > 0 {
+			s = sum64Asm(x[:n])
+		}
+	}
+	var a [4]float64
+	rest := x[n:]
+	for len(rest) >= 4 {
+		a[0] += float64(rest[0])
+		a[1] += float64(rest[1])
+		a[2] += float64(rest[2])
+		a[3] += float64(rest[3])
+		rest = rest[4:]
+	}
+	for _, v := range rest {
+		a[0] += float64(v)
+	}
+	return s + (a[0] + a[1]) + (a[2] + a[3])
+}

@@ -79,3 +79,6 @@ func logSumExpAsm(x []float32) (m float32, s float64)
 //
 //go:noescape
 func shiftAsm(dst, x []float32, c float64)
+
+//go:noescape
+func sum64Asm(x []float32) float64

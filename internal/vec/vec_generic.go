@@ -38,3 +38,5 @@ func addRowsAsm(rows, cols int, dst *float32, ldd int, src *float32, lds int) {
 func maxPool2Asm(blocks, tail int, r0, r1, y, arg *float32, pos, w float32) (nan bool) {
 	panic("vec: no assembly")
 }
+
+func sum64Asm(x []float32) float64 { panic("vec: no assembly") }

@@ -587,3 +587,31 @@ func TestLogSoftmaxRow(t *testing.T) {
 		t.Errorf("empty row: log-sum-exp %g, want −Inf", l)
 	}
 }
+
+// TestSum64 checks Sum64, assembly and Go, against a left-to-right float64
+// sum on odd lengths, with values whose float32 sum would lose digits.
+func TestSum64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 7, 15, 16, 17, 255, 1000, 100003} {
+		x := randVec(rng, n, -1, 1)
+		for i := range x {
+			x[i] += 1000 // a large common part: float32 partial sums would round
+		}
+		var want float64
+		for _, v := range x {
+			want += float64(v)
+		}
+		for _, asm := range []bool{false, true} {
+			if asm && !useAsm {
+				continue
+			}
+			saved := useAsm
+			useAsm = asm
+			got := Sum64(x)
+			useAsm = saved
+			if d := math.Abs(got - want); d > 1e-12*math.Max(1, math.Abs(want)) {
+				t.Fatalf("n=%d (asm %v): Sum64 = %v, want %v", n, asm, got, want)
+			}
+		}
+	}
+}
