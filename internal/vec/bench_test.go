@@ -108,3 +108,48 @@ func BenchmarkLogSoftmaxRow(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSum64 times the float64-accumulating sum of 64K values.
+func BenchmarkSum64(b *testing.B) {
+	x := make([]float32, 1<<16)
+	for i := range x {
+		x[i] = float32(i%100) / 7
+	}
+	var s float64
+	benchValues(b, func() { s += Sum64(x) })
+	_ = s
+}
+
+// BenchmarkAddRows times AddRows on the blocks that the CNN's col2im adds:
+// 8 rows of 8 values (conv2's 8×8 outputs), row strides 12 and 8; ns per
+// value added, 64K in all.
+func BenchmarkAddRows(b *testing.B) {
+	const rows, cols, blocks = 8, 8, 1 << 10
+	dst, src := make([]float32, blocks*12*rows), make([]float32, blocks*cols*rows)
+	benchValues(b, func() {
+		for k := 0; k < blocks; k++ {
+			AddRows(rows, cols, dst[k*12*rows:], 12, src[k*cols*rows:], cols)
+		}
+	})
+}
+
+// BenchmarkMaxPool2 times MaxPool2 on the CNN's two pooling shapes: rows of
+// 12 outputs (conv1's 24×24 planes) and of 4 (conv2's 8×8), with the
+// positions of the maxima; ns per output, 64K outputs in all.
+func BenchmarkMaxPool2(b *testing.B) {
+	for _, ow := range []int{12, 4} {
+		b.Run(fmt.Sprintf("ow=%d", ow), func(b *testing.B) {
+			rows := (1 << 16) / ow
+			x, y, arg := make([]float32, 4*ow*rows), make([]float32, ow*rows), make([]float32, ow*rows)
+			for i := range x {
+				x[i] = float32(i*7919%1000) / 10
+			}
+			benchValues(b, func() {
+				for r := 0; r < rows; r++ {
+					in := x[4*ow*r:]
+					MaxPool2(y[r*ow:(r+1)*ow], arg[r*ow:(r+1)*ow], in[:2*ow], in[2*ow:4*ow], 0, float32(2*ow))
+				}
+			})
+		})
+	}
+}

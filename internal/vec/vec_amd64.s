@@ -974,9 +974,11 @@ GLOBL poolidx<>(SB), RODATA|NOPTR, $64
 // y[j] = max of the window r0[2j], r0[2j+1], r1[2j], r1[2j+1] and, unless
 // arg is nil, arg[j] = pos + 2j + the offset of its first maximum (0, 1, w
 // or w+1), for j < 8·blocks + tail, tail < 8: blocks of eight outputs,
-// then the tail with masked loads and stores. nan reports a window holding
-// NaN, whose results are then not to be used.
-TEXT ·maxPool2Asm(SB), NOSPLIT, $0-57
+// then the tail: four outputs from eight values of each row with 128-bit
+// stores, or any other count with masked loads, the outputs going through
+// the stack (masked stores are slow on AMD's cores). nan reports a window
+// holding NaN, whose results are then not to be used.
+TEXT ·maxPool2Asm(SB), NOSPLIT, $64-57
 	MOVQ blocks+0(FP), CX
 	MOVQ r0+16(FP), SI
 	MOVQ r1+24(FP), DX
@@ -1015,8 +1017,23 @@ ptail:
 	MOVQ tail+8(FP), BX
 	TESTQ BX, BX
 	JLE   pdone
-	// Masks: the first 2·tail input values (over two registers), the
-	// first tail outputs. Masked-off lanes load as 0.
+	CMPQ  BX, $4
+	JNE   pmasked
+	// Four outputs: eight values of each row, the other halves 0.
+	VMOVUPS (SI), Y0
+	VXORPS  Y1, Y1, Y1
+	VMOVUPS (DX), Y2
+	VXORPS  Y3, Y3, Y3
+	POOL_BLOCK
+	VMOVUPS X9, (DI)
+	TESTQ   R8, R8
+	JZ      pdone
+	VADDPS  Y10, Y1, Y1
+	VMOVUPS X1, (R8)
+	JMP     pdone
+pmasked:
+	// Masks: the first 2·tail input values (over two registers).
+	// Masked-off lanes load as 0.
 	LEAQ         (BX)(BX*1), AX
 	MOVQ         AX, X0
 	VPBROADCASTD X0, Y0
@@ -1024,20 +1041,27 @@ ptail:
 	VMOVDQU      poolidx<>+32(SB), Y2
 	VPCMPGTD     Y1, Y0, Y5 // 2·tail > i
 	VPCMPGTD     Y2, Y0, Y6 // 2·tail > 8 + i
-	MOVQ         BX, X0
-	VPBROADCASTD X0, Y0
-	VPCMPGTD     Y1, Y0, Y7 // tail > i
 	VMASKMOVPS   (SI), Y5, Y0
 	VMASKMOVPS   32(SI), Y6, Y1
 	VMASKMOVPS   (DX), Y5, Y2
 	VMASKMOVPS   32(DX), Y6, Y3
-	VMOVDQA      Y7, Y15 // POOL_BLOCK keeps Y15
 	POOL_BLOCK
-	VMASKMOVPS Y9, Y15, (DI)
-	TESTQ      R8, R8
-	JZ         pdone
-	VADDPS     Y10, Y1, Y1
-	VMASKMOVPS Y1, Y15, (R8)
+	LEAQ    buf-64(SP), R11
+	VMOVUPS Y9, (R11)
+	VADDPS  Y10, Y1, Y1
+	VMOVUPS Y1, 32(R11)
+	XORQ    R10, R10
+pcopy:
+	MOVL  (R11)(R10*4), AX
+	MOVL  AX, (DI)(R10*4)
+	TESTQ R8, R8
+	JZ    pcopied
+	MOVL  32(R11)(R10*4), AX
+	MOVL  AX, (R8)(R10*4)
+pcopied:
+	INCQ R10
+	CMPQ R10, BX
+	JLT  pcopy
 pdone:
 	VZEROUPPER
 	TESTQ R9, R9

@@ -325,7 +325,7 @@ func TestAddRows(t *testing.T) {
 // a NaN in some windows.
 func TestMaxPool2(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{1, 7, 8, 9, 16, 17, 255} {
+	for _, n := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 17, 255} {
 		for _, nan := range []int{-1, 0, 5, 2*n - 1} {
 			if nan >= 2*n {
 				continue
