@@ -152,17 +152,33 @@ func (tp *Tape[T]) conv2DBackward(n *node[T]) {
 	dy := n.out.Grad.Data
 	L := g.oh * g.ow
 	if b != nil && b.requiresGrad {
-		db := tp.grad(b).Data
-		for s := 0; s < g.n; s++ {
-			for o := 0; o < g.o; o++ {
-				db[o] += sum(dy[(s*g.o+o)*L : (s*g.o+o+1)*L])
-			}
-		}
+		l := &tp.loops.convBias
+		*l = convBiasLoop[T]{db: tp.grad(b).Data, dy: dy, g: g}
+		tp.parallel(g.o, max(1, (1<<15)/max(1, g.n*L)), l)
 	}
 	if w.requiresGrad {
 		tensor.Conv2DWeightGrad(g.shape(g.n), tp.grad(w).Data, x.Value.Data, dy)
 	}
 	if x.requiresGrad {
 		tensor.Conv2DInputGrad(g.shape(g.n), tp.grad(x).Data, w.Value.Data, dy)
+	}
+}
+
+// convBiasLoop is the bias gradient's loop over output channels: each adds
+// up its planes of dY over the batch.
+type convBiasLoop[T Float] struct {
+	db, dy []T
+	g      convGeom
+}
+
+func (l *convBiasLoop[T]) run(lo, hi int) {
+	g := l.g
+	L := g.oh * g.ow
+	for o := lo; o < hi; o++ {
+		var s T
+		for n := 0; n < g.n; n++ {
+			s += sum(l.dy[(n*g.o+o)*L : (n*g.o+o+1)*L])
+		}
+		l.db[o] += s
 	}
 }

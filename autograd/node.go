@@ -161,6 +161,7 @@ type loops[T Float] struct {
 
 	elementwise elementwiseBackLoop[T]
 	addConst    addConstLoop[T]
+	convBias    convBiasLoop[T]
 	maxPool     maxPoolLoop[T]
 	maxPoolBack maxPoolBackLoop[T]
 	avgPool     avgPoolLoop[T]

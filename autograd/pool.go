@@ -151,20 +151,27 @@ func (l *maxPoolLoop[T]) run(lo, hi int) {
 func (tp *Tape[T]) maxPool2DBackward(n *node[T]) {
 	g := n.geom
 	l := &tp.loops.maxPoolBack
-	*l = maxPoolBackLoop[T]{dx: tp.grad(n.a).Data, dy: n.out.Grad.Data, arg: n.saved[0], g: g}
+	dx, fresh := tp.gradFresh(n.a)
+	*l = maxPoolBackLoop[T]{dx: dx.Data, dy: n.out.Grad.Data, arg: n.saved[0], g: g, fresh: fresh}
 	tp.parallel(g.n*g.c, max(1, (1<<15)/max(1, g.oh*g.ow)), l)
 }
 
-// maxPoolBackLoop is maxPool2DBackward's loop over the planes.
+// maxPoolBackLoop is maxPool2DBackward's loop over the planes. A fresh
+// gradient (not zeroed yet) is cleared plane by plane, in parallel and
+// while the plane is in cache, before the maxima's gradients are added.
 type maxPoolBackLoop[T Float] struct {
 	dx, dy, arg []T
 	g           convGeom
+	fresh       bool
 }
 
 func (l *maxPoolBackLoop[T]) run(lo, hi int) {
 	hw, L := l.g.h*l.g.w, l.g.oh*l.g.ow
 	for u := lo; u < hi; u++ {
 		plane := l.dx[u*hw : (u+1)*hw]
+		if l.fresh {
+			clear(plane)
+		}
 		for k, a := range l.arg[u*L : (u+1)*L] {
 			plane[int(a)] += l.dy[u*L+k]
 		}

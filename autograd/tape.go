@@ -170,6 +170,17 @@ func (tp *Tape[T]) grad(v *Var[T]) *tensor.Tensor[T] {
 	return v.Grad
 }
 
+// gradFresh returns v's gradient tensor and whether it is fresh: allocated
+// now and not zeroed, so that the caller must set every element instead of
+// adding to it. A gradient that exists already is returned as it is.
+func (tp *Tape[T]) gradFresh(v *Var[T]) (*tensor.Tensor[T], bool) {
+	if v.Grad == nil {
+		v.Grad = tp.arena.tensor(v.Value.Shape, false)
+		return v.Grad, true
+	}
+	return v.Grad, false
+}
+
 // scratch returns a temporary tensor from the arena.
 func (tp *Tape[T]) scratch(shape ...int) *tensor.Tensor[T] { return tp.arena.tensor(shape, false) }
 
