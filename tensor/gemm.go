@@ -214,11 +214,14 @@ type gemmScratch[T gemmElem] struct {
 	body               func(lo, hi int)
 }
 
-// gemmBuffers holds one worker's packed blocks of op(A) and op(B), and a
-// tile that edge tiles of C are computed into before their in-range part
-// is stored.
+// gemmBuffers holds one worker's packed blocks of op(A) and op(B), a tile
+// that edge tiles of C are computed into before their in-range part is
+// stored, and the runs that packing the im2col matrix works with (see
+// gemmSource).
 type gemmBuffers[T gemmElem] struct {
 	a, b, tile []T
+	runs       []convRun
+	blockRuns  [][3]int
 }
 
 // buffers returns n buffer sets, adding empty ones if there are fewer.
@@ -301,7 +304,7 @@ func (g *gemmProblem[T]) run(s *gemmBuffers[T], i0, i1, j0, j1 int, sharedA, sha
 				bp = sharedB[off : off+size]
 			} else {
 				bp = s.b[:size]
-				g.packB(bp, pc, kc, jc, nc)
+				g.packB(s, bp, pc, kc, jc, nc)
 			}
 			for ic := i0; ic < i1; ic += mcStep {
 				mc := min(mcStep, i1-ic)
@@ -431,7 +434,7 @@ func (s *gemmScratch[T]) band(lo, hi int) {
 			if t >= s.packTasks {
 				break
 			}
-			s.packTask(t)
+			s.packTask(buf, t)
 			atomic.AddInt32(&s.packDone, 1)
 		}
 		// The other workers' tasks are a few µs each.
@@ -459,7 +462,7 @@ func (s *gemmScratch[T]) band(lo, hi int) {
 }
 
 // packTask packs task t of the shared panel (see gemmPackTask).
-func (s *gemmScratch[T]) packTask(t int) {
+func (s *gemmScratch[T]) packTask(buf *gemmBuffers[T], t int) {
 	g := &s.p
 	kern := g.kern
 	kcStep := gemmStep(g.k, kern.kc, 8)
@@ -467,7 +470,7 @@ func (s *gemmScratch[T]) packTask(t int) {
 		nr := kern.nr
 		jc, nc, pc, kc, j0, cols, _ := gemmPackTask(t, g.n, gemmStep(g.n, kern.nc, nr), nr, g.k, kcStep, gemmPackGroup(nr, kcStep))
 		off := gemmSharedOffset(jc, nc, nr, g.k, pc) + j0*kc
-		g.packB(s.shared[off:off+gemmRoundUp(cols, nr)*kc], pc, kc, jc+j0, cols)
+		g.packB(buf, s.shared[off:off+gemmRoundUp(cols, nr)*kc], pc, kc, jc+j0, cols)
 		return
 	}
 	mr := kern.mr

@@ -220,28 +220,37 @@ func gemmPackA6[T gemmElem](asm, asmT func(k int, src *T, lda int, dst *T), pane
 	}
 }
 
-// sgemmTranspose8 transposes blocks 8×8 blocks: for b < blocks, r < 8,
-// i < 8, dst[(8b+r)·ldd + i] = src[offs[i] + 8b + r]. It packs eight columns
-// of the transposed im2col matrix at a time (packPatchesT).
+// sgemmTranspose8Runs transposes 8×8 blocks along runs: runs holds nruns
+// triples (s, d, blocks), and for each, for b < blocks, r < 8, i < 8,
+// dst[d + (8b+r)·ldd + i] = src[s + delta[i] + 8b + r]. It packs eight
+// columns of the transposed im2col matrix at a time (packPatchesT).
 //
 //go:noescape
-func sgemmTranspose8(blocks int, src *float32, offs *[8]int, dst *float32, ldd int)
+func sgemmTranspose8Runs(nruns int, runs *int, src *float32, delta *[8]int, dst *float32, ldd int)
 
-// gemmTranspose8 checks the bounds that sgemmTranspose8 relies on and calls
-// it; it reports false, doing nothing, where the assembly cannot run.
-func gemmTranspose8(blocks int, src []float32, offs *[8]int, dst []float32, ldd int) bool {
+// gemmTranspose8Runs checks the bounds that sgemmTranspose8Runs relies on
+// and calls it; it reports false, doing nothing, where the assembly cannot
+// run.
+func gemmTranspose8Runs(runs [][3]int, src []float32, delta *[8]int, dst []float32, ldd int) bool {
 	if !gemmHasAVX2 {
 		return false
 	}
-	if blocks < 1 || ldd < 8 || len(dst) < (8*blocks-1)*ldd+8 {
-		panic("tensor: gemmTranspose8: destination out of range")
+	if len(runs) == 0 {
+		return true
 	}
-	for _, o := range offs {
-		if o < 0 || o+8*blocks > len(src) {
-			panic("tensor: gemmTranspose8: source out of range")
+	lo, hi := delta[0], delta[0]
+	for _, o := range delta {
+		lo, hi = min(lo, o), max(hi, o)
+	}
+	if ldd < 8 {
+		panic("tensor: gemmTranspose8Runs: row stride out of range")
+	}
+	for _, r := range runs {
+		if r[2] < 0 || r[0]+lo < 0 || r[0]+hi+8*r[2] > len(src) || r[1] < 0 || r[2] > 0 && r[1]+(8*r[2]-1)*ldd+8 > len(dst) {
+			panic("tensor: gemmTranspose8Runs: out of range")
 		}
 	}
-	sgemmTranspose8(blocks, &src[0], offs, &dst[0], ldd)
+	sgemmTranspose8Runs(len(runs), &runs[0][0], &src[0], delta, &dst[0], ldd)
 	return true
 }
 

@@ -11,8 +11,9 @@ var gemmDefault = gemmKernels{gemmGo32, gemmGo64}
 // gemmAsm reports that there are no assembly kernels in this build.
 func gemmAsm() (gemmKernels, bool) { return gemmKernels{}, false }
 
-// gemmTranspose8 reports that there is no assembly transpose in this build.
-func gemmTranspose8(blocks int, src []float32, offs *[8]int, dst []float32, ldd int) bool {
+// gemmTranspose8Runs reports that there is no assembly transpose in this
+// build.
+func gemmTranspose8Runs(runs [][3]int, src []float32, delta *[8]int, dst []float32, ldd int) bool {
 	return false
 }
 

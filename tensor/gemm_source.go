@@ -90,8 +90,9 @@ func (g *gemmProblem[T]) packA(dst []T, i0, mc, p0, kc int) {
 	}
 }
 
-// packB packs op(B)[p0:p0+kc, j0:j0+nc] into nr-wide micro-panels.
-func (g *gemmProblem[T]) packB(dst []T, p0, kc, j0, nc int) {
+// packB packs op(B)[p0:p0+kc, j0:j0+nc] into nr-wide micro-panels; buf is
+// the packing worker's, for the runs of the im2col matrix.
+func (g *gemmProblem[T]) packB(buf *gemmBuffers[T], dst []T, p0, kc, j0, nc int) {
 	kern := g.kern
 	nr := kern.nr
 	switch src := &g.srcB; src.kind {
@@ -115,7 +116,7 @@ func (g *gemmProblem[T]) packB(dst []T, p0, kc, j0, nc int) {
 	case gemmPatches:
 		src.packPatches(nr, dst, p0, kc, j0, nc)
 	case gemmPatchesT:
-		src.packPatchesT(nr, dst, p0, kc, j0, nc)
+		src.packPatchesT(buf, nr, dst, p0, kc, j0, nc)
 	default:
 		gemmPackB(nr, kern.packB, dst, g.b, g.ldb, g.transB, p0, kc, j0, nc)
 	}
@@ -287,13 +288,22 @@ func (src *gemmSource[T]) packPatches(nr int, dst []T, p0, kc, j0, nc int) {
 // of the panel reads a run's values along one input row and writes them
 // down its column of the panel. At stride 1 without padding, the float32
 // assembly kernels transpose eight taps by eight positions at a time.
-func (src *gemmSource[T]) packPatchesT(nr int, dst []T, p0, kc, j0, nc int) {
-	// At most one run per position; kc ≤ 256 for every kernel, so the
-	// runs fit on the stack.
-	var buf [257]convRun
-	runs := src.runs(buf[:0], p0, kc)
+func (src *gemmSource[T]) packPatchesT(buf *gemmBuffers[T], nr int, dst []T, p0, kc, j0, nc int) {
+	runs := src.runs(buf.runs[:0], p0, kc)
+	buf.runs = runs
 	x32, _ := any(src.data).([]float32)
 	fast := x32 != nil && nr == 16 && src.conv.StrideW == 1 && !src.padded()
+	// The runs' whole blocks of eight positions, for the assembly: the
+	// first value (under tap 0 of channel 0), the panel offset, the count.
+	blockRuns := buf.blockRuns[:0]
+	if fast {
+		for _, r := range runs {
+			if r.n >= 8 {
+				blockRuns = append(blockRuns, [3]int{r.base, r.at * nr, r.n / 8})
+			}
+		}
+		buf.blockRuns = blockRuns
+	}
 	var delta, dy, dx [gemmMaxNR]int
 	for jr := 0; jr < nc; jr += nr {
 		panel := dst[jr*kc : (jr+nr)*kc]
@@ -310,21 +320,15 @@ func (src *gemmSource[T]) packPatchesT(nr int, dst []T, p0, kc, j0, nc int) {
 		if fast {
 			p32 := any(panel).([]float32)
 			for ; jj+8 <= cols; jj += 8 {
+				if !gemmTranspose8Runs(blockRuns, x32, (*[8]int)(delta[jj:jj+8]), p32[jj:], nr) {
+					break
+				}
 				for i := range runs {
 					r := &runs[i]
-					blocks := r.n / 8
-					var offs [8]int
-					for t := range offs {
-						offs[t] = r.base + delta[jj+t]
-					}
-					if blocks == 0 || !gemmTranspose8(blocks, x32, &offs, p32[r.at*nr+jj:], nr) {
-						blocks = 0
-					}
-					if 8*blocks == r.n {
-						continue
-					}
-					for t := jj; t < jj+8; t++ {
-						src.packRun(panel, nr, t, r, 8*blocks, r.n, delta[t], dy[t], dx[t])
+					if rest := r.n % 8; rest > 0 {
+						for t := jj; t < jj+8; t++ {
+							src.packRun(panel, nr, t, r, r.n-rest, r.n, delta[t], dy[t], dx[t])
+						}
 					}
 				}
 			}
