@@ -201,6 +201,17 @@ func col2im[T gemmElem](s *ConvShape, dx, cols []T, ncols, ch, r0, n0, nb int) {
 			continue
 		}
 		ih0 := ilo*s.StrideH - s.PadH + p*s.DilationH
+		if s.StrideW == 1 && s.PadW == 0 {
+			// Every kernel column covers all output columns: the
+			// kernel row's blocks, one per column, DilationW apart,
+			// in one call per image.
+			row := cols[(r0+p*s.KernelW)*ncols:]
+			for n := 0; n < nb; n++ {
+				plane := dx[((n0+n)*s.Channels+ch)*hw:][:hw]
+				addRowsN(s.KernelW, ihi-ilo, ow, plane[ih0*s.Width:], s.StrideH*s.Width, s.DilationW, row[n*l+ilo*ow:], ow, ncols)
+			}
+			continue
+		}
 		for q := 0; q < s.KernelW; q++ {
 			off := q*s.DilationW - s.PadW
 			jlo, jhi := convSpan(off, s.StrideW, s.Width, ow)
@@ -244,14 +255,22 @@ func convSpan(off, stride, size, outputs int) (lo, hi int) {
 // addRows adds a rows×cols block of src (row stride lds) into dst (row
 // stride ldd), with the vector kernel for float32.
 func addRows[T gemmElem](rows, cols int, dst []T, ldd int, src []T, lds int) {
+	addRowsN(1, rows, cols, dst, ldd, 0, src, lds, 0)
+}
+
+// addRowsN is addRows for count blocks, block k at dst[k·dstStep:] and
+// src[k·srcStep:] (vec.AddRowsN).
+func addRowsN[T gemmElem](count, rows, cols int, dst []T, ldd, dstStep int, src []T, lds, srcStep int) {
 	if d, ok := any(dst).([]float32); ok {
-		vec.AddRows(rows, cols, d, ldd, any(src).([]float32), lds)
+		vec.AddRowsN(count, rows, cols, d, ldd, dstStep, any(src).([]float32), lds, srcStep)
 		return
 	}
-	for i := 0; i < rows; i++ {
-		d, s := dst[i*ldd:i*ldd+cols], src[i*lds:i*lds+cols]
-		for j, v := range s {
-			d[j] += v
+	for k := 0; k < count; k++ {
+		for i := 0; i < rows; i++ {
+			d, s := dst[k*dstStep+i*ldd:][:cols], src[k*srcStep+i*lds:][:cols]
+			for j, v := range s {
+				d[j] += v
+			}
 		}
 	}
 }

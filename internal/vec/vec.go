@@ -425,20 +425,32 @@ func Sigmoid(dst, x []float32) {
 // a convolution's column gradient onto its input (col2im), a few short rows
 // at a time. It panics if a slice is too short for the block.
 func AddRows(rows, cols int, dst []float32, ldd int, src []float32, lds int) {
-	if rows <= 0 || cols <= 0 {
+	AddRowsN(1, rows, cols, dst, ldd, 0, src, lds, 0)
+}
+
+// AddRowsN is AddRows for count blocks, block k at dst[k·dstStep:] and
+// src[k·srcStep:]: the kernel columns of one kernel row in col2im, whose
+// blocks land one column apart. The blocks are added in order, so they may
+// overlap in dst. It panics if a slice is too short for the blocks.
+func AddRowsN(count, rows, cols int, dst []float32, ldd, dstStep int, src []float32, lds, srcStep int) {
+	if count <= 0 || rows <= 0 || cols <= 0 {
 		return
 	}
-	if ldd < cols || lds < cols || len(dst) < (rows-1)*ldd+cols || len(src) < (rows-1)*lds+cols {
-		panic(fmt.Sprintf("vec.AddRows: %d×%d block with strides %d and %d, but len(dst) = %d and len(src) = %d", rows, cols, ldd, lds, len(dst), len(src)))
+	if ldd < cols || lds < cols || dstStep < 0 || srcStep < 0 ||
+		len(dst) < (count-1)*dstStep+(rows-1)*ldd+cols || len(src) < (count-1)*srcStep+(rows-1)*lds+cols {
+		panic(fmt.Sprintf("vec.AddRowsN: %d blocks of %d×%d with strides %d and %d, steps %d and %d, but len(dst) = %d and len(src) = %d",
+			count, rows, cols, ldd, lds, dstStep, srcStep, len(dst), len(src)))
 	}
 	if useAsm {
-		addRowsAsm(rows, cols, &dst[0], ldd, &src[0], lds)
+		addRowsAsm(count, rows, cols, &dst[0], ldd, dstStep, &src[0], lds, srcStep)
 		return
 	}
-	for i := 0; i < rows; i++ {
-		d, s := dst[i*ldd:i*ldd+cols], src[i*lds:i*lds+cols]
-		for j, v := range s {
-			d[j] += v
+	for k := 0; k < count; k++ {
+		for i := 0; i < rows; i++ {
+			d, s := dst[k*dstStep+i*ldd:][:cols], src[k*srcStep+i*lds:][:cols]
+			for j, v := range s {
+				d[j] += v
+			}
 		}
 	}
 }

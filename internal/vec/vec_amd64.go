@@ -50,7 +50,7 @@ func expAsm(dst, x []float32)
 func sigmoidAsm(dst, x []float32)
 
 //go:noescape
-func addRowsAsm(rows, cols int, dst *float32, ldd int, src *float32, lds int)
+func addRowsAsm(count, rows, cols int, dst *float32, ldd, dstStep int, src *float32, lds, srcStep int)
 
 //go:noescape
 func maxPool2Asm(blocks, tail int, r0, r1, y, arg *float32, pos, w float32) (nan bool)

@@ -867,21 +867,30 @@ shdone:
 	VZEROUPPER
 	RET
 
-// func addRowsAsm(rows, cols int, dst *float32, ldd int, src *float32, lds int)
+// func addRowsAsm(count, rows, cols int, dst *float32, ldd, dstStep int, src *float32, lds, srcStep int)
 //
-// For i < rows, j < cols: dst[i·ldd + j] += src[i·lds + j]; rows ≥ 1,
+// For k < count, i < rows, j < cols:
+// dst[k·dstStep + i·ldd + j] += src[k·srcStep + i·lds + j]; count, rows,
 // cols ≥ 1. Eight columns at a time, then one at a time.
-TEXT ·addRowsAsm(SB), NOSPLIT, $0-48
-	MOVQ rows+0(FP), CX
-	MOVQ cols+8(FP), R8
-	MOVQ dst+16(FP), DI
-	MOVQ ldd+24(FP), DX
+TEXT ·addRowsAsm(SB), NOSPLIT, $0-72
+	MOVQ count+0(FP), R12
+	MOVQ cols+16(FP), R8
+	MOVQ dst+24(FP), R10
+	MOVQ ldd+32(FP), DX
 	SHLQ $2, DX
-	MOVQ src+32(FP), SI
-	MOVQ lds+40(FP), BX
+	MOVQ dstStep+40(FP), R13
+	SHLQ $2, R13
+	MOVQ src+48(FP), R11
+	MOVQ lds+56(FP), BX
 	SHLQ $2, BX
+	MOVQ srcStep+64(FP), R14
+	SHLQ $2, R14
 	MOVQ R8, R9
 	SUBQ $8, R9 // the last column where eight still fit
+ablock:
+	MOVQ rows+8(FP), CX
+	MOVQ R10, DI
+	MOVQ R11, SI
 arow:
 	XORQ AX, AX
 arow8:
@@ -905,6 +914,10 @@ anext:
 	ADDQ BX, SI
 	DECQ CX
 	JNZ  arow
+	ADDQ R13, R10
+	ADDQ R14, R11
+	DECQ R12
+	JNZ  ablock
 	VZEROUPPER
 	RET
 

@@ -31,7 +31,7 @@ func axpyExpAsm(a float32, x, y []float32)  { panic("vec: no assembly") }
 func logSumExpAsm(x []float32) (m float32, s float64) { panic("vec: no assembly") }
 func shiftAsm(dst, x []float32, c float64)            { panic("vec: no assembly") }
 
-func addRowsAsm(rows, cols int, dst *float32, ldd int, src *float32, lds int) {
+func addRowsAsm(count, rows, cols int, dst *float32, ldd, dstStep int, src *float32, lds, srcStep int) {
 	panic("vec: no assembly")
 }
 

@@ -615,3 +615,42 @@ func TestSum64(t *testing.T) {
 		}
 	}
 }
+
+// TestAddRowsN checks AddRowsN, assembly and Go, against direct loops with
+// blocks that overlap in dst (one column apart, as in col2im), on odd
+// sizes.
+func TestAddRowsN(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, count := range []int{1, 3, 5} {
+		for _, cols := range []int{1, 7, 8, 9, 24} {
+			const rows, dstStep = 4, 1
+			ldd, lds := cols+count+1, cols+2
+			srcStep := rows * lds
+			dst := randVec(rng, (count-1)*dstStep+(rows-1)*ldd+cols+3, -1, 1)
+			src := randVec(rng, (count-1)*srcStep+(rows-1)*lds+cols, -1, 1)
+			want := append([]float32(nil), dst...)
+			for k := 0; k < count; k++ {
+				for i := 0; i < rows; i++ {
+					for j := 0; j < cols; j++ {
+						want[k*dstStep+i*ldd+j] += src[k*srcStep+i*lds+j]
+					}
+				}
+			}
+			for _, asm := range []bool{false, true} {
+				if asm && !useAsm {
+					continue
+				}
+				got := append([]float32(nil), dst...)
+				saved := useAsm
+				useAsm = asm
+				AddRowsN(count, rows, cols, got, ldd, dstStep, src, lds, srcStep)
+				useAsm = saved
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("count %d, cols %d (asm %v): dst[%d] = %v, want %v", count, cols, asm, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
