@@ -398,18 +398,27 @@ func (tp *Tape[T]) Sum(x *Var[T]) *Var[T] {
 // sumBackward: dx += g, the same for every element.
 func (tp *Tape[T]) sumBackward(n *node[T]) {
 	l := &tp.loops.addConst
-	*l = addConstLoop[T]{dx: tp.grad(n.a).Data, c: n.out.Grad.Data[0]}
+	dx, fresh := tp.gradFresh(n.a)
+	*l = addConstLoop[T]{dx: dx.Data, c: n.out.Grad.Data[0], set: fresh}
 	tp.parallel(len(l.dx), elementwiseGrain, l)
 }
 
-// addConstLoop adds c to every element of dx (Sum's backward), in ranges.
+// addConstLoop adds c to every element of dx (Sum's backward), in ranges,
+// or sets them to c when dx is a fresh gradient.
 type addConstLoop[T Float] struct {
-	dx []T
-	c  T
+	dx  []T
+	c   T
+	set bool
 }
 
 func (l *addConstLoop[T]) run(lo, hi int) {
 	dx, c := l.dx[lo:hi], l.c
+	if l.set {
+		for i := range dx {
+			dx[i] = c
+		}
+		return
+	}
 	for i := range dx {
 		dx[i] += c
 	}
