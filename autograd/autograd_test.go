@@ -304,7 +304,9 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 // fresh gradient instead of adding to a zeroed one (Sum, MaxPool2D) when
 // their input h (an intermediate, whose gradient the tape allocates) also
 // feeds other steps, recorded before and after them: the contributions
-// must add up.
+// must add up. Each case runs three steps on one tape, so that the later
+// steps' fresh buffers are recycled ones still holding the first step's
+// gradients.
 func TestFreshGradientsAccumulate(t *testing.T) {
 	x := tensor.New[float64](1, 2, 4, 4)
 	for i := range x.Data {
@@ -313,45 +315,67 @@ func TestFreshGradientsAccumulate(t *testing.T) {
 	pool := PoolOptions{Kernel: [2]int{2, 2}}
 	for _, order := range []string{"sum first", "pool first", "pool alone"} {
 		tp := NewTape[float64]()
-		xv := tp.Leaf(x)
-		h := tp.Scale(xv, 2)
-		var loss *Var[float64]
-		switch order {
-		case "sum first":
-			a := tp.Sum(h)
-			b := tp.Sum(tp.MaxPool2D(h, pool))
-			loss = tp.Add(tp.Add(a, b), tp.Sum(tp.Mul(h, h)))
-		case "pool first":
-			b := tp.Sum(tp.MaxPool2D(h, pool))
-			a := tp.Sum(h)
-			loss = tp.Add(tp.Add(tp.Sum(tp.Mul(h, h)), b), a)
-		case "pool alone":
-			loss = tp.Sum(tp.MaxPool2D(h, pool))
-		}
-		tp.Backward(loss)
-		// dL/dh = 1 (Sum) + 1 at each window's maximum (pooling) + 2h,
-		// and dx = 2·dL/dh.
-		for i, g := range xv.Grad.Data {
-			want := 1 + 2*2*x.Data[i]
-			if order == "pool alone" {
-				want = 0
+		for step := 0; step < 3; step++ {
+			tp.Reset()
+			xv := tp.Leaf(x)
+			h := tp.Scale(xv, 2)
+			var loss *Var[float64]
+			switch order {
+			case "sum first":
+				a := tp.Sum(h)
+				b := tp.Sum(tp.MaxPool2D(h, pool))
+				loss = tp.Add(tp.Add(a, b), tp.Sum(tp.Mul(h, h)))
+			case "pool first":
+				b := tp.Sum(tp.MaxPool2D(h, pool))
+				a := tp.Sum(h)
+				loss = tp.Add(tp.Add(tp.Sum(tp.Mul(h, h)), b), a)
+			case "pool alone":
+				loss = tp.Sum(tp.MaxPool2D(h, pool))
 			}
-			n, r, col := i/16, i%16/4, i%4
-			r0, c0 := r/2*2, col/2*2
-			best, at := math.Inf(-1), -1
-			for p := 0; p < 2; p++ {
-				for q := 0; q < 2; q++ {
-					if v := x.Data[n*16+(r0+p)*4+c0+q]; v > best {
-						best, at = v, (r0+p)*4+c0+q
+			tp.Backward(loss)
+			// dL/dh = 1 (Sum) + 1 at each window's maximum (pooling) +
+			// 2h, and dx = 2·dL/dh.
+			for i, g := range xv.Grad.Data {
+				want := 1 + 2*2*x.Data[i]
+				if order == "pool alone" {
+					want = 0
+				}
+				n, r, col := i/16, i%16/4, i%4
+				r0, c0 := r/2*2, col/2*2
+				best, at := math.Inf(-1), -1
+				for p := 0; p < 2; p++ {
+					for q := 0; q < 2; q++ {
+						if v := x.Data[n*16+(r0+p)*4+c0+q]; v > best {
+							best, at = v, (r0+p)*4+c0+q
+						}
 					}
 				}
+				if at == i%16 {
+					want++
+				}
+				if g != 2*want {
+					t.Fatalf("%s, step %d: dx[%d] = %v, want %v", order, step, i, g, 2*want)
+				}
 			}
-			if at == i%16 {
-				want++
-			}
-			if g != 2*want {
-				t.Fatalf("%s: dx[%d] = %v, want %v", order, i, g, 2*want)
-			}
+		}
+	}
+}
+
+// TestBackwardSkipsStepsNotLeadingToTheLoss checks that steps recorded on
+// the tape but not used by the loss pass no gradient on (and do not fail).
+func TestBackwardSkipsStepsNotLeadingToTheLoss(t *testing.T) {
+	x := tensor.New[float64](1, 1, 4, 4)
+	for i := range x.Data {
+		x.Data[i] = float64(i)
+	}
+	tp := NewTape[float64]()
+	xv := tp.Leaf(x)
+	tp.MaxPool2D(xv, PoolOptions{Kernel: [2]int{2, 2}}) // unused
+	tp.Sum(tp.ReLU(xv))                                 // unused
+	tp.Backward(tp.Sum(tp.Scale(xv, 3)))
+	for i, g := range xv.Grad.Data {
+		if g != 3 {
+			t.Fatalf("dx[%d] = %v, want 3", i, g)
 		}
 	}
 }

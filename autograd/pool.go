@@ -173,7 +173,9 @@ func (l *maxPoolBackLoop[T]) run(lo, hi int) {
 			clear(plane)
 		}
 		for k, a := range l.arg[u*L : (u+1)*L] {
-			plane[int(a)] += l.dy[u*L+k]
+			if a >= 0 { // −1: a dilated window entirely in the padding
+				plane[int(a)] += l.dy[u*L+k]
+			}
 		}
 	}
 }

@@ -141,7 +141,11 @@ func (tp *Tape[T]) Backward(z *Var[T]) {
 	}
 	tp.grad(z).Data[0] += 1
 	for i := len(tp.steps) - 1; i >= 0; i-- {
-		tp.backward(tp.steps[i])
+		// A step whose output got no gradient (it does not lead to z)
+		// passes none on.
+		if n := tp.steps[i]; n.out.Grad != nil {
+			tp.backward(n)
+		}
 	}
 }
 

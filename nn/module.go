@@ -96,16 +96,19 @@ func NewSequential[T Float](layers ...Module[T]) *Sequential[T] {
 
 // Forward runs the layers in order, but for one rewrite: a ReLU directly
 // followed by a MaxPool2D runs after the pooling instead. The two commute
-// (the ReLU is monotone; padding counts as −∞), and the gradients are the
-// same too: both send a window's gradient to its first maximum when that
-// maximum is positive, and nowhere otherwise. The ReLU then touches the
-// pooled tensor, a quarter of the size for 2×2 pooling, which saves two
-// passes over the larger one forward and two backward.
+// (the ReLU is monotone; padding counts as −∞), up to the sign of a zero
+// output, and the gradients are the same too: both send a window's
+// gradient to its first maximum when that maximum is positive, and nowhere
+// otherwise. The ReLU then touches the pooled tensor, a quarter of the
+// size for 2×2 pooling, which saves two passes over the larger one forward
+// and two backward. Poolings whose windows can lie entirely in the padding
+// (padded and dilated; their output there is −∞, which the ReLU would make
+// 0) are not rewritten.
 func (s *Sequential[T]) Forward(tp *autograd.Tape[T], x *autograd.Var[T]) *autograd.Var[T] {
 	for i := 0; i < len(s.Layers); i++ {
 		l := s.Layers[i]
 		if a, ok := l.(activation[T]); ok && a.name == "ReLU" && i+1 < len(s.Layers) {
-			if p, ok := s.Layers[i+1].(*MaxPool2D[T]); ok {
+			if p, ok := s.Layers[i+1].(*MaxPool2D[T]); ok && p.commutesWithReLU() {
 				x = l.Forward(tp, p.Forward(tp, x))
 				i++
 				continue

@@ -36,6 +36,15 @@ func (m *MaxPool2D[T]) Forward(tp *autograd.Tape[T], x *autograd.Var[T]) *autogr
 // Parameters returns nil: pooling has no parameters.
 func (m *MaxPool2D[T]) Parameters() []*Parameter[T] { return nil }
 
+// commutesWithReLU reports whether every window of the pooling holds an
+// input element, so that pooling and then the ReLU equals the ReLU and then
+// pooling: true without padding, or without dilation (padding is at most
+// half the window).
+func (m *MaxPool2D[T]) commutesWithReLU() bool {
+	o := m.Options
+	return o.Padding == [2]int{} || (o.Dilation[0] <= 1 && o.Dilation[1] <= 1)
+}
+
 // String describes the layer, e.g. "MaxPool2D(2×2)".
 func (m *MaxPool2D[T]) String() string { return "MaxPool2D(" + poolString(m.Options) + ")" }
 

@@ -52,7 +52,7 @@ func (s ConvShape) check(op string, lx, lw, ly, lb, ldcols int) {
 	}
 }
 
-// patches returns the im2col matrix of group gr of the convolution as a
+// convPatches returns the im2col matrix of group gr of the convolution as a
 // Gemm operand read from the images x (transposed when trans).
 func convPatches[T gemmElem](s ConvShape, x []T, gr int, trans bool) gemmSource[T] {
 	oh, ow := s.OutputSize()

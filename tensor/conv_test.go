@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -227,5 +228,156 @@ func TestConvPanics(t *testing.T) {
 			}()
 			tc.f()
 		})
+	}
+}
+
+// convCheckKernel runs the four convolution kernels with the micro-kernel
+// k on the geometry s and compares them with convNaive.
+func convCheckKernel[T gemmElem](t *testing.T, k *gemmKernel[T], s ConvShape, name string) {
+	eps := 1e-12
+	if _, ok := any(T(0)).(float32); ok {
+		eps = 3e-6
+	}
+	s = s.withDefaults()
+	r := rand.New(rand.NewPCG(uint64(s.Channels), 7))
+	oh, ow := s.OutputSize()
+	rnd := func(n int) ([]T, []float64) {
+		v, f := make([]T, n), make([]float64, n)
+		for i := range v {
+			v[i] = T(r.Float64()*2 - 1)
+			f[i] = float64(v[i])
+		}
+		return v, f
+	}
+	x, xf := rnd(s.Batch * s.Channels * s.Height * s.Width)
+	w, wf := rnd(s.Out * s.Channels / s.Groups * s.KernelH * s.KernelW)
+	b, bf := rnd(s.Out)
+	dy, dyf := rnd(s.Batch * s.Out * oh * ow)
+	y, dw, dc, dx, yAbs, dwAbs, dcAbs, dxAbs := convNaive(s, xf, wf, bf, dyf)
+	compare := func(what string, got []T, want, abs []float64) {
+		t.Helper()
+		for i := range want {
+			if d := math.Abs(float64(got[i]) - want[i]); d > eps*(abs[i]+1e-30) && d > 1e-300 || math.IsNaN(float64(got[i])) {
+				t.Fatalf("%s %s[%d] = %v, want %v (|terms| %g) for %+v", name, what, i, got[i], want[i], abs[i], s)
+			}
+		}
+	}
+	gotY := make([]T, len(y))
+	for i := range gotY {
+		gotY[i] = T(math.NaN())
+	}
+	conv2D(k, s, gotY, x, w, b)
+	compare("y", gotY, y, yAbs)
+	gotDW := make([]T, len(dw))
+	conv2DWeightGrad(k, s, gotDW, x, dy)
+	compare("dw", gotDW, dw, dwAbs)
+	gotDC := make([]T, len(dc))
+	conv2DColumnGrad(k, s, gotDC, w, dy)
+	compare("dcols", gotDC, dc, dcAbs)
+	gotDX := make([]T, len(dx))
+	conv2DInputGrad(k, s, gotDX, w, dy)
+	compare("dx", gotDX, dx, dxAbs)
+}
+
+// smallKernels returns copies of base with small cache blocks (kc down to
+// 1, so that the bias step lands alone in a block, and mc, nc of one or a
+// few micro-panels), so that every blocking edge is crossed on small
+// problems.
+func smallKernels[T gemmElem](base *gemmKernel[T]) []*gemmKernel[T] {
+	var out []*gemmKernel[T]
+	for _, kc := range []int{1, 3, 9} {
+		for _, mc := range []int{base.mr, 2 * base.mr} {
+			for _, nc := range []int{base.nr, 3 * base.nr} {
+				k := *base
+				k.kc, k.mc, k.nc = kc, mc, nc
+				k.name = fmt.Sprintf("%s-kc%d-mc%d-nc%d", base.name, kc, mc, nc)
+				out = append(out, &k)
+			}
+		}
+	}
+	return out
+}
+
+// convBlockCases are small geometries for the small-block kernels.
+var convBlockCases = []ConvShape{
+	{Batch: 3, Channels: 2, Height: 5, Width: 7, Out: 7, KernelH: 2, KernelW: 2},
+	{Batch: 2, Channels: 3, Height: 6, Width: 5, Out: 13, KernelH: 3, KernelW: 3, PadH: 1, PadW: 1},
+	{Batch: 2, Channels: 2, Height: 9, Width: 11, Out: 5, KernelH: 3, KernelW: 2, StrideH: 2, StrideW: 3, PadH: 2, PadW: 1, DilationW: 2},
+	{Batch: 1, Channels: 4, Height: 4, Width: 4, Out: 4, KernelH: 1, KernelW: 1, Groups: 2},
+	{Batch: 2, Channels: 2, Height: 3, Width: 20, Out: 3, KernelH: 1, KernelW: 2, PadW: 4},
+	{Batch: 2, Channels: 1, Height: 19, Width: 19, Out: 7, KernelH: 2, KernelW: 2},
+	{Batch: 1, Channels: 1, Height: 3, Width: 3, Out: 1, KernelH: 3, KernelW: 3, PadH: 5, PadW: 5},
+}
+
+// TestConvSmallBlocks checks the convolution kernels with small cache
+// blocks against the direct loops.
+func TestConvSmallBlocks(t *testing.T) {
+	for _, set := range gemmKernelSets(t) {
+		for _, k := range smallKernels(set.ks.f32) {
+			for ci, s := range append(convBlockCases, convCases[2:len(convCases)-1]...) {
+				convCheckKernel(t, k, s, fmt.Sprintf("%s/%d", k.name, ci))
+			}
+		}
+		for _, k := range smallKernels(set.ks.f64) {
+			for ci, s := range append(convBlockCases, convCases[2:len(convCases)-1]...) {
+				convCheckKernel(t, k, s, fmt.Sprintf("%s/%d", k.name, ci))
+			}
+		}
+	}
+}
+
+// TestConvManyWorkers checks the kernels with more workers than cores
+// (GOMAXPROCS 9), which splits even small products.
+func TestConvManyWorkers(t *testing.T) {
+	old := runtime.GOMAXPROCS(9)
+	defer runtime.GOMAXPROCS(old)
+	for _, set := range gemmKernelSets(t) {
+		for ci, s := range append(convBlockCases, convCases...) {
+			convCheckKernel(t, set.ks.f32, s, fmt.Sprintf("%s/%d", set.name, ci))
+			convCheckKernel(t, set.ks.f64, s, fmt.Sprintf("%s/%d", set.name, ci))
+		}
+	}
+}
+
+// TestConvWideProducts checks geometries whose products are split
+// differently: so many channels that the bias step is alone in the last
+// block of 256 steps (8192·1·1 + 1 steps), and weight gradients split by
+// rows, so that the transposed im2col matrix is packed once as a panel
+// that the workers share.
+func TestConvWideProducts(t *testing.T) {
+	old := runtime.GOMAXPROCS(9)
+	defer runtime.GOMAXPROCS(old)
+	cases := []ConvShape{
+		{Batch: 1, Channels: 8192, Height: 2, Width: 2, Out: 7, KernelH: 1, KernelW: 1},   // kg+1 = 8193: bias alone
+		{Batch: 1, Channels: 2048, Height: 3, Width: 3, Out: 256, KernelH: 2, KernelW: 2}, // bias alone, splitRows shared B
+		{Batch: 1, Channels: 512, Height: 5, Width: 5, Out: 100, KernelH: 4, KernelW: 4, PadH: 1, PadW: 1},
+		{Batch: 9, Channels: 3, Height: 30, Width: 31, Out: 20, KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 1},
+	}
+	for _, set := range gemmKernelSets(t) {
+		for ci, s := range cases {
+			convCheckKernel(t, set.ks.f32, s, fmt.Sprintf("%s/%d", set.name, ci))
+			convCheckKernel(t, set.ks.f64, s, fmt.Sprintf("%s/%d", set.name, ci))
+		}
+	}
+}
+
+// TestConvWeightGradRowSplit checks weight gradients with more output
+// channels than kernel taps (the product split by rows) at 2 and 9
+// workers.
+func TestConvWeightGradRowSplit(t *testing.T) {
+	for _, p := range []int{2, 9} {
+		old := runtime.GOMAXPROCS(p)
+		cases := []ConvShape{
+			{Batch: 16, Channels: 1, Height: 28, Width: 28, Out: 64, KernelH: 3, KernelW: 3},
+			{Batch: 16, Channels: 1, Height: 28, Width: 27, Out: 64, KernelH: 3, KernelW: 3, PadH: 1, PadW: 1},
+			{Batch: 5, Channels: 2, Height: 30, Width: 29, Out: 64, KernelH: 2, KernelW: 2, StrideW: 2},
+		}
+		for _, set := range gemmKernelSets(t) {
+			for ci, s := range cases {
+				convCheckKernel(t, set.ks.f32, s, fmt.Sprintf("%s/%d", set.name, ci))
+				convCheckKernel(t, set.ks.f64, s, fmt.Sprintf("%s/%d", set.name, ci))
+			}
+		}
+		runtime.GOMAXPROCS(old)
 	}
 }

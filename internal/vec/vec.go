@@ -461,14 +461,15 @@ func AddRowsN(count, rows, cols int, dst []float32, ldd, dstStep int, src []floa
 // the window's first maximum in row-major order: 0, 1, w or w+1 for those
 // four (pos and w place the window in its input plane of width w; the
 // positions are exact below 2²⁴). A window holding NaN gives NaN, and its
-// last NaN's position, as PyTorch does. It panics if r0 or r1 holds fewer
-// than 2·len(y) values or arg is shorter than y.
+// last NaN's position, as PyTorch does. Where +0 and −0 tie for the
+// maximum, the position is the first's, but the assembly may return either
+// zero. It panics if r0 or r1 holds fewer than 2·len(y) values or arg is
+// shorter than y.
 func MaxPool2(y, arg, r0, r1 []float32, pos, w float32) {
 	n := len(y)
 	if len(r0) < 2*n || len(r1) < 2*n || (arg != nil && len(arg) < n) {
 		panic(fmt.Sprintf("vec.MaxPool2: %d outputs from rows of %d and %d values, %d positions", n, len(r0), len(r1), len(arg)))
 	}
-	done := 0
 	if useAsm && n > 0 {
 		var a *float32
 		if arg != nil {
@@ -478,7 +479,7 @@ func MaxPool2(y, arg, r0, r1 []float32, pos, w float32) {
 			return
 		}
 	}
-	for j := done; j < n; j++ {
+	for j := 0; j < n; j++ {
 		a, b, c, d := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
 		// The maximum, then the first position holding it: conditional
 		// moves, since the branches of a running comparison mispredict
