@@ -379,3 +379,84 @@ func TestBackwardSkipsStepsNotLeadingToTheLoss(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPool2x2Float32Backward checks the float32 2×2 pooling's backward
+// (vector kernels, fresh gradients written window by window) against the
+// float64 one (the generic loops) on planes of odd and even sizes, for a
+// gradient that is fresh and for one that other steps add to, over several
+// steps on one tape.
+func TestMaxPool2x2Float32Backward(t *testing.T) {
+	pool := PoolOptions{Kernel: [2]int{2, 2}}
+	for _, hw := range [][2]int{{4, 4}, {5, 7}, {6, 33}, {3, 2}} {
+		x32 := tensor.New[float32](2, 3, hw[0], hw[1])
+		x64 := tensor.New[float64](2, 3, hw[0], hw[1])
+		for i := range x32.Data {
+			x32.Data[i] = float32((i*37)%23) - 11
+			x64.Data[i] = float64(x32.Data[i])
+		}
+		for _, shared := range []bool{false, true} {
+			tp64 := NewTape[float64]()
+			xv64 := tp64.Leaf(x64)
+			h64 := tp64.Scale(xv64, 2)
+			loss64 := tp64.Sum(tp64.Mul(tp64.MaxPool2D(h64, pool), tp64.MaxPool2D(h64, pool)))
+			if shared {
+				loss64 = tp64.Add(loss64, tp64.Sum(h64))
+			}
+			tp64.Backward(loss64)
+			tp32 := NewTape[float32]()
+			for step := 0; step < 3; step++ {
+				tp32.Reset()
+				xv32 := tp32.Leaf(x32)
+				h32 := tp32.Scale(xv32, 2)
+				loss32 := tp32.Sum(tp32.Mul(tp32.MaxPool2D(h32, pool), tp32.MaxPool2D(h32, pool)))
+				if shared {
+					loss32 = tp32.Add(loss32, tp32.Sum(h32))
+				}
+				tp32.Backward(loss32)
+				for i, g := range xv32.Grad.Data {
+					if float64(g) != xv64.Grad.Data[i] {
+						t.Fatalf("%v shared=%v step %d: dx[%d] = %v, float64 %v", hw, shared, step, i, g, xv64.Grad.Data[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestMaxPoolBackwardFreshOverwritesEverything runs the 2×2 pooling's
+// backward loop on a fresh gradient buffer full of NaN (as a recycled
+// buffer may hold anything): every element must be written, the rows and
+// columns outside all windows (odd sizes) included.
+func TestMaxPoolBackwardFreshOverwritesEverything(t *testing.T) {
+	for _, hw := range [][2]int{{4, 4}, {5, 7}, {3, 2}} {
+		x := tensor.New[float32](1, 2, hw[0], hw[1])
+		for i := range x.Data {
+			x.Data[i] = float32((i * 7) % 5)
+		}
+		tp := NewTape[float32]()
+		y := tp.MaxPool2D(tp.Leaf(x), PoolOptions{Kernel: [2]int{2, 2}})
+		n := tp.steps[len(tp.steps)-1]
+		dx := make([]float32, len(x.Data))
+		for i := range dx {
+			dx[i] = float32(math.NaN())
+		}
+		dy := make([]float32, len(y.Value.Data))
+		for i := range dy {
+			dy[i] = 1
+		}
+		l := maxPoolBackLoop[float32]{dx: dx, dy: dy, arg: n.saved[0], g: n.geom, fresh: true}
+		l.run(0, 2)
+		ones := 0
+		for i, v := range dx {
+			if v != 0 && v != 1 {
+				t.Fatalf("%v: dx[%d] = %v after a fresh backward", hw, i, v)
+			}
+			if v == 1 {
+				ones++
+			}
+		}
+		if ones != len(dy) {
+			t.Fatalf("%v: %d gradients reached the input, want %d", hw, ones, len(dy))
+		}
+	}
+}

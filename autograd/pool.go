@@ -111,7 +111,7 @@ type maxPoolLoop[T Float] struct {
 func (l *maxPoolLoop[T]) run(lo, hi int) {
 	g, y, arg := l.g, l.y, l.arg
 	hw, L := g.h*g.w, g.oh*g.ow
-	fast2x2 := g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1
+	fast2x2 := g.fast2x2()
 	for u := lo; u < hi; u++ {
 		plane := l.x[u*hw : (u+1)*hw]
 		if fast2x2 {
@@ -166,7 +166,28 @@ type maxPoolBackLoop[T Float] struct {
 }
 
 func (l *maxPoolBackLoop[T]) run(lo, hi int) {
-	hw, L := l.g.h*l.g.w, l.g.oh*l.g.ow
+	g := l.g
+	hw, L := g.h*g.w, g.oh*g.ow
+	if dx, ok := any(l.dx).([]float32); ok && g.fast2x2() {
+		// Each window's four gradients written at once (vec), rows
+		// and columns outside every window cleared when fresh.
+		dy, arg := any(l.dy).([]float32), any(l.arg).([]float32)
+		for u := lo; u < hi; u++ {
+			plane := dx[u*hw : (u+1)*hw]
+			for i := 0; i < g.oh; i++ {
+				r0, r1 := plane[2*i*g.w:(2*i+1)*g.w], plane[(2*i+1)*g.w:(2*i+2)*g.w]
+				vec.MaxPool2Backward(r0, r1, dy[u*L+i*g.ow:u*L+(i+1)*g.ow], arg[u*L+i*g.ow:], float32(2*i*g.w), float32(g.w), !l.fresh)
+				if l.fresh && g.w > 2*g.ow {
+					clear(r0[2*g.ow:])
+					clear(r1[2*g.ow:])
+				}
+			}
+			if l.fresh {
+				clear(plane[2*g.oh*g.w:])
+			}
+		}
+		return
+	}
 	for u := lo; u < hi; u++ {
 		plane := l.dx[u*hw : (u+1)*hw]
 		if l.fresh {
@@ -349,4 +370,10 @@ func (l *avgPoolBackLoop[T]) run(lo, hi int) {
 			}
 		}
 	}
+}
+
+// fast2x2 reports whether the pooling is 2×2 with stride 2 and neither
+// padding nor dilation (the CNN's), which has loops of its own.
+func (g convGeom) fast2x2() bool {
+	return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1
 }

@@ -665,3 +665,43 @@ func Sum64(x []float32) float64 {
 	}
 	return s + (a[0] + a[1]) + (a[2] + a[3])
 }
+
+// MaxPool2Backward is the gradient of MaxPool2 for one output row: window
+// j of the input rows r0, r1 (r0[2j], r0[2j+1], r1[2j], r1[2j+1]) gets g[j]
+// at its maximum, at offset arg[j] − pos − 2j ∈ {0, 1, w, w+1} as MaxPool2
+// recorded it, and 0 at its other three elements. With add the four values
+// are added to the rows, otherwise they overwrite them (a fresh gradient:
+// nothing to clear first). It panics if r0 or r1 holds fewer than 2·len(g)
+// values or arg fewer than len(g).
+func MaxPool2Backward(r0, r1, g, arg []float32, pos, w float32, add bool) {
+	n := len(g)
+	if len(r0) < 2*n || len(r1) < 2*n || len(arg) < n {
+		panic(fmt.Sprintf("vec.MaxPool2Backward: %d gradients, %d positions, rows of %d and %d values", n, len(arg), len(r0), len(r1)))
+	}
+	done := 0
+	if useAsm && n >= 8 {
+		maxPool2BackwardAsm(n/8, &r0[0], &r1[0], &g[0], &arg[0], pos, w, add)
+		done = n &^ 7
+	}
+	for j := done; j < n; j++ {
+		var v [4]float32
+		switch arg[j] - (pos + float32(2*j)) {
+		case 0:
+			v[0] = g[j]
+		case 1:
+			v[1] = g[j]
+		case w:
+			v[2] = g[j]
+		case w + 1:
+			v[3] = g[j]
+		}
+		if add {
+			r0[2*j] += v[0]
+			r0[2*j+1] += v[1]
+			r1[2*j] += v[2]
+			r1[2*j+1] += v[3]
+			continue
+		}
+		r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1] = v[0], v[1], v[2], v[3]
+	}
+}

@@ -82,3 +82,6 @@ func shiftAsm(dst, x []float32, c float64)
 
 //go:noescape
 func sum64Asm(x []float32) float64
+
+//go:noescape
+func maxPool2BackwardAsm(blocks int, r0, r1, grad, arg *float32, pos, w float32, add bool)

@@ -1114,3 +1114,68 @@ s64loop:
 	VMOVSD       X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func maxPool2BackwardAsm(blocks int, r0, r1, grad, arg *float32, pos, w float32, add bool)
+//
+// Eight windows a block: the window j of rows r0, r1 gets grad[j] at its
+// maximum, arg[j] − (pos + 2j) ∈ {0, 1, w, w+1}, and 0 elsewhere; these
+// four values are stored (add false) or added (add true). The four
+// per-window vectors are interleaved into the rows with unpacks and lane
+// permutations.
+TEXT ·maxPool2BackwardAsm(SB), NOSPLIT, $0-49
+	MOVQ blocks+0(FP), CX
+	MOVQ r0+8(FP), DI
+	MOVQ r1+16(FP), DX
+	MOVQ grad+24(FP), SI
+	MOVQ arg+32(FP), R8
+	MOVBLZX add+48(FP), R9
+	VBROADCASTSS pos+40(FP), Y10
+	VADDPS       poolsteps<>(SB), Y10, Y10 // pos + 2j
+	VBROADCASTSS w+44(FP), Y11              // w
+	VBROADCASTSS poolconst<>+0(SB), Y12     // 1
+	VADDPS       Y12, Y11, Y13              // w + 1
+	VXORPS       Y14, Y14, Y14              // 0
+	VBROADCASTSS poolconst<>+4(SB), Y15     // 16
+	TESTQ CX, CX
+	JLE   bdone
+bloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS (R8), Y1
+	VSUBPS  Y10, Y1, Y1        // the offset in the window
+	VCMPPS  $0, Y14, Y1, Y2
+	VANDPS  Y0, Y2, Y2         // a: r0[2j]
+	VCMPPS  $0, Y12, Y1, Y3
+	VANDPS  Y0, Y3, Y3         // b: r0[2j+1]
+	VCMPPS  $0, Y11, Y1, Y4
+	VANDPS  Y0, Y4, Y4         // c: r1[2j]
+	VCMPPS  $0, Y13, Y1, Y5
+	VANDPS  Y0, Y5, Y5         // d: r1[2j+1]
+	VUNPCKLPS  Y3, Y2, Y6      // a0 b0 a1 b1 | a4 b4 a5 b5
+	VUNPCKHPS  Y3, Y2, Y7      // a2 b2 a3 b3 | a6 b6 a7 b7
+	VPERM2F128 $0x20, Y7, Y6, Y2 // r0[0:8]
+	VPERM2F128 $0x31, Y7, Y6, Y3 // r0[8:16]
+	VUNPCKLPS  Y5, Y4, Y6
+	VUNPCKHPS  Y5, Y4, Y7
+	VPERM2F128 $0x20, Y7, Y6, Y4 // r1[0:8]
+	VPERM2F128 $0x31, Y7, Y6, Y5 // r1[8:16]
+	TESTQ R9, R9
+	JZ    bstore
+	VADDPS (DI), Y2, Y2
+	VADDPS 32(DI), Y3, Y3
+	VADDPS (DX), Y4, Y4
+	VADDPS 32(DX), Y5, Y5
+bstore:
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, 32(DI)
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	VADDPS Y15, Y10, Y10
+	ADDQ   $64, DI
+	ADDQ   $64, DX
+	ADDQ   $32, SI
+	ADDQ   $32, R8
+	DECQ   CX
+	JNZ    bloop
+bdone:
+	VZEROUPPER
+	RET

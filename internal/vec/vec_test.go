@@ -658,3 +658,48 @@ func TestAddRowsN(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPool2Backward checks MaxPool2Backward, assembly and Go, against
+// the scatter of each gradient to its recorded position, setting and
+// adding, on rows of odd lengths, with the positions that MaxPool2 records.
+func TestMaxPool2Backward(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{1, 4, 7, 8, 9, 12, 17, 64} {
+		const pos, w = 64, 2*64 + 6
+		r0, r1 := randVec(rng, 2*n, -1, 1), randVec(rng, 2*n, -1, 1)
+		y, arg := make([]float32, n), make([]float32, n)
+		MaxPool2(y, arg, r0, r1, pos, w)
+		g := randVec(rng, n, -1, 1)
+		for _, add := range []bool{false, true} {
+			base0, base1 := randVec(rng, 2*n, -1, 1), randVec(rng, 2*n, -1, 1)
+			want0, want1 := append([]float32(nil), base0...), append([]float32(nil), base1...)
+			if !add {
+				clear(want0)
+				clear(want1)
+			}
+			for j := 0; j < n; j++ {
+				switch off := int(arg[j]) - pos - 2*j; off {
+				case 0, 1:
+					want0[2*j+off] += g[j]
+				default:
+					want1[2*j+off-w] += g[j]
+				}
+			}
+			for _, asm := range []bool{false, true} {
+				if asm && !useAsm {
+					continue
+				}
+				got0, got1 := append([]float32(nil), base0...), append([]float32(nil), base1...)
+				saved := useAsm
+				useAsm = asm
+				MaxPool2Backward(got0, got1, g, arg, pos, w, add)
+				useAsm = saved
+				for i := range want0 {
+					if got0[i] != want0[i] || got1[i] != want1[i] {
+						t.Fatalf("n=%d add=%v asm=%v: element %d: rows (%v, %v), want (%v, %v)", n, add, asm, i, got0[i], got1[i], want0[i], want1[i])
+					}
+				}
+			}
+		}
+	}
+}
