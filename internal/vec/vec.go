@@ -679,9 +679,13 @@ func MaxPool2Backward(r0, r1, g, arg []float32, pos, w float32, add bool) {
 		panic(fmt.Sprintf("vec.MaxPool2Backward: %d gradients, %d positions, rows of %d and %d values", n, len(arg), len(r0), len(r1)))
 	}
 	done := 0
-	if useAsm && n >= 8 {
-		maxPool2BackwardAsm(n/8, &r0[0], &r1[0], &g[0], &arg[0], pos, w, add)
-		done = n &^ 7
+	if useAsm && n >= 4 {
+		four := 0
+		if n%8 >= 4 {
+			four = 1
+		}
+		maxPool2BackwardAsm(n/8, four, &r0[0], &r1[0], &g[0], &arg[0], pos, w, add)
+		done = n&^7 + 4*four
 	}
 	for j := done; j < n; j++ {
 		var v [4]float32

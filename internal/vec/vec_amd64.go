@@ -84,4 +84,4 @@ func shiftAsm(dst, x []float32, c float64)
 func sum64Asm(x []float32) float64
 
 //go:noescape
-func maxPool2BackwardAsm(blocks int, r0, r1, grad, arg *float32, pos, w float32, add bool)
+func maxPool2BackwardAsm(blocks, four int, r0, r1, grad, arg *float32, pos, w float32, add bool)

@@ -1115,49 +1115,56 @@ s64loop:
 	VZEROUPPER
 	RET
 
-// func maxPool2BackwardAsm(blocks int, r0, r1, grad, arg *float32, pos, w float32, add bool)
+// POOL_BACK spreads the gradients in Y0 of eight windows whose maxima's
+// positions are in Y1 (as MaxPool2 records them, pos + 2j + offset, with
+// pos + 2j in Y10) over the windows: r0's sixteen values in Y2, Y3, r1's in
+// Y4, Y5.
+#define POOL_BACK \
+	VSUBPS  Y10, Y1, Y1 \ // the offset in the window
+	VCMPPS  $0, Y14, Y1, Y2 \
+	VANDPS  Y0, Y2, Y2 \ // a: r0[2j]
+	VCMPPS  $0, Y12, Y1, Y3 \
+	VANDPS  Y0, Y3, Y3 \ // b: r0[2j+1]
+	VCMPPS  $0, Y11, Y1, Y4 \
+	VANDPS  Y0, Y4, Y4 \ // c: r1[2j]
+	VCMPPS  $0, Y13, Y1, Y5 \
+	VANDPS  Y0, Y5, Y5 \ // d: r1[2j+1]
+	VUNPCKLPS  Y3, Y2, Y6 \ // a0 b0 a1 b1 | a4 b4 a5 b5
+	VUNPCKHPS  Y3, Y2, Y7 \ // a2 b2 a3 b3 | a6 b6 a7 b7
+	VPERM2F128 $0x20, Y7, Y6, Y2 \ // r0[0:8]
+	VPERM2F128 $0x31, Y7, Y6, Y3 \ // r0[8:16]
+	VUNPCKLPS  Y5, Y4, Y6 \
+	VUNPCKHPS  Y5, Y4, Y7 \
+	VPERM2F128 $0x20, Y7, Y6, Y4 \ // r1[0:8]
+	VPERM2F128 $0x31, Y7, Y6, Y5 // r1[8:16]
+
+// func maxPool2BackwardAsm(blocks, four int, r0, r1, grad, arg *float32, pos, w float32, add bool)
 //
-// Eight windows a block: the window j of rows r0, r1 gets grad[j] at its
-// maximum, arg[j] − (pos + 2j) ∈ {0, 1, w, w+1}, and 0 elsewhere; these
-// four values are stored (add false) or added (add true). The four
-// per-window vectors are interleaved into the rows with unpacks and lane
-// permutations.
-TEXT ·maxPool2BackwardAsm(SB), NOSPLIT, $0-49
+// Eight windows a block, then, if four is 1, four more: the window j of
+// rows r0, r1 gets grad[j] at its maximum, arg[j] − (pos + 2j) ∈ {0, 1, w,
+// w+1}, and 0 elsewhere; these four values are stored (add false) or added
+// (add true). The four per-window vectors are interleaved into the rows
+// with unpacks and lane permutations.
+TEXT ·maxPool2BackwardAsm(SB), NOSPLIT, $0-57
 	MOVQ blocks+0(FP), CX
-	MOVQ r0+8(FP), DI
-	MOVQ r1+16(FP), DX
-	MOVQ grad+24(FP), SI
-	MOVQ arg+32(FP), R8
-	MOVBLZX add+48(FP), R9
-	VBROADCASTSS pos+40(FP), Y10
+	MOVQ r0+16(FP), DI
+	MOVQ r1+24(FP), DX
+	MOVQ grad+32(FP), SI
+	MOVQ arg+40(FP), R8
+	MOVBLZX add+56(FP), R9
+	VBROADCASTSS pos+48(FP), Y10
 	VADDPS       poolsteps<>(SB), Y10, Y10 // pos + 2j
-	VBROADCASTSS w+44(FP), Y11              // w
+	VBROADCASTSS w+52(FP), Y11              // w
 	VBROADCASTSS poolconst<>+0(SB), Y12     // 1
 	VADDPS       Y12, Y11, Y13              // w + 1
 	VXORPS       Y14, Y14, Y14              // 0
 	VBROADCASTSS poolconst<>+4(SB), Y15     // 16
 	TESTQ CX, CX
-	JLE   bdone
+	JLE   btail
 bloop:
 	VMOVUPS (SI), Y0
 	VMOVUPS (R8), Y1
-	VSUBPS  Y10, Y1, Y1        // the offset in the window
-	VCMPPS  $0, Y14, Y1, Y2
-	VANDPS  Y0, Y2, Y2         // a: r0[2j]
-	VCMPPS  $0, Y12, Y1, Y3
-	VANDPS  Y0, Y3, Y3         // b: r0[2j+1]
-	VCMPPS  $0, Y11, Y1, Y4
-	VANDPS  Y0, Y4, Y4         // c: r1[2j]
-	VCMPPS  $0, Y13, Y1, Y5
-	VANDPS  Y0, Y5, Y5         // d: r1[2j+1]
-	VUNPCKLPS  Y3, Y2, Y6      // a0 b0 a1 b1 | a4 b4 a5 b5
-	VUNPCKHPS  Y3, Y2, Y7      // a2 b2 a3 b3 | a6 b6 a7 b7
-	VPERM2F128 $0x20, Y7, Y6, Y2 // r0[0:8]
-	VPERM2F128 $0x31, Y7, Y6, Y3 // r0[8:16]
-	VUNPCKLPS  Y5, Y4, Y6
-	VUNPCKHPS  Y5, Y4, Y7
-	VPERM2F128 $0x20, Y7, Y6, Y4 // r1[0:8]
-	VPERM2F128 $0x31, Y7, Y6, Y5 // r1[8:16]
+	POOL_BACK
 	TESTQ R9, R9
 	JZ    bstore
 	VADDPS (DI), Y2, Y2
@@ -1176,6 +1183,22 @@ bstore:
 	ADDQ   $32, R8
 	DECQ   CX
 	JNZ    bloop
+btail:
+	MOVQ  four+8(FP), CX
+	TESTQ CX, CX
+	JZ    bdone
+	// Four windows: 128-bit loads (the upper lanes zeroed), and the
+	// first eight values of each row.
+	VMOVUPS (SI), X0
+	VMOVUPS (R8), X1
+	POOL_BACK
+	TESTQ R9, R9
+	JZ    bstore4
+	VADDPS (DI), Y2, Y2
+	VADDPS (DX), Y4, Y4
+bstore4:
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y4, (DX)
 bdone:
 	VZEROUPPER
 	RET

@@ -41,6 +41,6 @@ func maxPool2Asm(blocks, tail int, r0, r1, y, arg *float32, pos, w float32) (nan
 
 func sum64Asm(x []float32) float64 { panic("vec: no assembly") }
 
-func maxPool2BackwardAsm(blocks int, r0, r1, grad, arg *float32, pos, w float32, add bool) {
+func maxPool2BackwardAsm(blocks, four int, r0, r1, grad, arg *float32, pos, w float32, add bool) {
 	panic("vec: no assembly")
 }
