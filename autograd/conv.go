@@ -145,19 +145,23 @@ func (g convGeom) shape(n int) tensor.ConvShape {
 	}
 }
 
-// conv2DBackward: db += the sums of dY over the batch and positions,
-// dW += dY·colsᵀ and dx += col2im(Wᵀ·dY) (tensor's kernels).
+// conv2DBackward: dW += dY·colsᵀ, db += the sums of dY over the batch and
+// positions, and dx += col2im(Wᵀ·dY) (tensor's kernels).
 func (tp *Tape[T]) conv2DBackward(n *node[T]) {
 	x, w, b, g := n.a, n.b, n.c, n.geom
 	dy := n.out.Grad.Data
 	L := g.oh * g.ow
+	var db []T
 	if b != nil && b.requiresGrad {
-		l := &tp.loops.convBias
-		*l = convBiasLoop[T]{db: tp.grad(b).Data, dy: dy, g: g}
-		tp.parallel(g.o, max(1, (1<<15)/max(1, g.n*L)), l)
+		db = tp.grad(b).Data
 	}
 	if w.requiresGrad {
-		tensor.Conv2DWeightGrad(g.shape(g.n), tp.grad(w).Data, x.Value.Data, dy)
+		// The bias gradient comes as one more column of the product.
+		tensor.Conv2DWeightGrad(g.shape(g.n), tp.grad(w).Data, db, x.Value.Data, dy)
+	} else if db != nil {
+		l := &tp.loops.convBias
+		*l = convBiasLoop[T]{db: db, dy: dy, g: g}
+		tp.parallel(g.o, max(1, (1<<15)/max(1, g.n*L)), l)
 	}
 	if x.requiresGrad {
 		tensor.Conv2DInputGrad(g.shape(g.n), tp.grad(x).Data, w.Value.Data, dy)

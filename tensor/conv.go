@@ -116,24 +116,30 @@ func conv2D[T gemmElem](kern *gemmKernel[T], s ConvShape, y, x, w, b []T) {
 }
 
 // Conv2DWeightGrad adds to dw (the filters' shape) the gradient of a loss
-// with respect to the filters of Conv2D, given its gradient dy with respect
-// to the output (Batch×Out×OH×OW) and the input x: for each group,
-// dW += dY·colsᵀ, with dY read in place from its NCHW layout and cols read
-// from x as in Conv2D.
-func Conv2DWeightGrad[T Float](s ConvShape, dw, x, dy []T) {
-	s.check("Conv2DWeightGrad", len(x), len(dw), len(dy), -1, -1)
+// with respect to the filters of Conv2D, and to db (Out values; nil for
+// none) the gradient with respect to the bias, given the loss's gradient dy
+// with respect to the output (Batch×Out×OH×OW) and the input x: for each
+// group, dW += dY·colsᵀ, with dY read in place from its NCHW layout and
+// cols read from x as in Conv2D, and db += dY·1, one more column of the same
+// product.
+func Conv2DWeightGrad[T Float](s ConvShape, dw, db, x, dy []T) {
+	lb := -1
+	if db != nil {
+		lb = len(db)
+	}
+	s.check("Conv2DWeightGrad", len(x), len(dw), len(dy), lb, -1)
 	if s.Batch == 0 {
 		return
 	}
 	switch unsafe.Sizeof(T(0)) {
 	case 4:
-		conv2DWeightGrad(gemmDefault.f32, s, gemmView[float32](dw), gemmView[float32](x), gemmView[float32](dy))
+		conv2DWeightGrad(gemmDefault.f32, s, gemmView[float32](dw), gemmView[float32](db), gemmView[float32](x), gemmView[float32](dy))
 	default:
-		conv2DWeightGrad(gemmDefault.f64, s, gemmView[float64](dw), gemmView[float64](x), gemmView[float64](dy))
+		conv2DWeightGrad(gemmDefault.f64, s, gemmView[float64](dw), gemmView[float64](db), gemmView[float64](x), gemmView[float64](dy))
 	}
 }
 
-func conv2DWeightGrad[T gemmElem](kern *gemmKernel[T], s ConvShape, dw, x, dy []T) {
+func conv2DWeightGrad[T gemmElem](kern *gemmKernel[T], s ConvShape, dw, db, x, dy []T) {
 	oh, ow := s.OutputSize()
 	l := oh * ow
 	og, kg := s.Out/s.Groups, s.Channels/s.Groups*s.KernelH*s.KernelW
@@ -143,6 +149,11 @@ func conv2DWeightGrad[T gemmElem](kern *gemmKernel[T], s ConvShape, dw, x, dy []
 			srcA: gemmSource[T]{kind: gemmBatched, data: dy[gr*og*l:], ld: l, batch: l, stride: s.Out * l},
 			srcB: convPatches(s, x, gr, true),
 			c:    dw[gr*og*kg:], ldc: kg,
+		}
+		if db != nil {
+			g.n++
+			g.srcB.ones = kg
+			g.cExtra = db[gr*og:]
 		}
 		g.solve()
 	}

@@ -112,6 +112,21 @@ func convNaive(s ConvShape, x, w, b, dy []float64) (y, dw, dcols, dx, yAbs, dwAb
 	return
 }
 
+// convNaiveBias returns the bias gradient of the convolution s, Σ dY over
+// the batch and positions per output channel, and the sums of absolute
+// terms.
+func convNaiveBias(s ConvShape, dy []float64) (db, dbAbs []float64) {
+	oh, ow := s.OutputSize()
+	l := oh * ow
+	db, dbAbs = make([]float64, s.Out), make([]float64, s.Out)
+	for i, v := range dy {
+		o := i / l % s.Out
+		db[o] += v
+		dbAbs[o] += math.Abs(v)
+	}
+	return db, dbAbs
+}
+
 func convTestType[T gemmElem](t *testing.T, kern func(gemmKernels) *gemmKernel[T]) {
 	eps := 1e-12
 	if _, ok := any(T(0)).(float32); ok {
@@ -160,12 +175,30 @@ func convTestType[T gemmElem](t *testing.T, kern func(gemmKernels) *gemmKernel[T
 				for i := range gotDW {
 					gotDW[i] = 1 // it adds
 				}
-				conv2DWeightGrad(k, s, gotDW, x, dy)
+				conv2DWeightGrad(k, s, gotDW, nil, x, dy)
 				for i := range dw {
 					dw[i]++
 					dwAbs[i]++
 				}
 				compare("dw", gotDW, dw, dwAbs)
+
+				// With the bias gradient: one more column of the
+				// product, and dW the same.
+				gotDW2, gotDB := make([]T, len(dw)), make([]T, s.Out)
+				for i := range gotDW2 {
+					gotDW2[i] = 1
+				}
+				for i := range gotDB {
+					gotDB[i] = 1
+				}
+				conv2DWeightGrad(k, s, gotDW2, gotDB, x, dy)
+				compare("dw beside db", gotDW2, dw, dwAbs)
+				db, dbAbs := convNaiveBias(s, dyf)
+				for i := range db {
+					db[i]++
+					dbAbs[i]++
+				}
+				compare("db", gotDB, db, dbAbs)
 
 				gotDC := make([]T, len(dc))
 				for i := range gotDC {
@@ -214,7 +247,8 @@ func TestConvPanics(t *testing.T) {
 		{"kernel", func() { Conv2D(big, y, x, w, nil) }},
 		{"short y", func() { Conv2D(s, y[1:], x, w, nil) }},
 		{"short bias", func() { Conv2D(s, y, x, w, make([]float32, 3)) }},
-		{"short dw", func() { Conv2DWeightGrad(s, w[1:], x, y) }},
+		{"short dw", func() { Conv2DWeightGrad(s, w[1:], nil, x, y) }},
+		{"short db", func() { Conv2DWeightGrad(s, w, make([]float32, 3), x, y) }},
 		{"short dcols", func() { Conv2DColumnGrad(s, make([]float32, 10), w, y) }},
 		{"short dx", func() { Conv2DInputGrad(s, x[1:], w, y) }},
 	} {
@@ -268,9 +302,11 @@ func convCheckKernel[T gemmElem](t *testing.T, k *gemmKernel[T], s ConvShape, na
 	}
 	conv2D(k, s, gotY, x, w, b)
 	compare("y", gotY, y, yAbs)
-	gotDW := make([]T, len(dw))
-	conv2DWeightGrad(k, s, gotDW, x, dy)
+	gotDW, gotDB := make([]T, len(dw)), make([]T, s.Out)
+	conv2DWeightGrad(k, s, gotDW, gotDB, x, dy)
 	compare("dw", gotDW, dw, dwAbs)
+	db, dbAbs := convNaiveBias(s, dyf)
+	compare("db", gotDB, db, dbAbs)
 	gotDC := make([]T, len(dc))
 	conv2DColumnGrad(k, s, gotDC, w, dy)
 	compare("dcols", gotDC, dc, dcAbs)

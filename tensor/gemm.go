@@ -185,6 +185,10 @@ type gemmProblem[T gemmElem] struct {
 	// apart: element (i, j) is c[i·ldc + (j/cBatch)·cStride + j%cBatch].
 	// A convolution's output, one O×OH·OW matrix per image, is such a C.
 	cBatch, cStride int
+	// cExtra, when set, is C's last column (element (i, n−1) is
+	// cExtra[i]), the others being in c: a convolution's bias gradient
+	// beside its weight gradient.
+	cExtra []T
 }
 
 // gemmScratch holds the packing buffers of one Gemm call, one set per
@@ -500,11 +504,18 @@ func (g *gemmProblem[T]) macro(mc, nc, kc int, ap, bp []T, ic, jc int, beta T, t
 		if cb := g.cBatch; cb > 0 {
 			col, split = j/cb*g.cStride+j%cb, j%cb+cols > cb
 		}
+		extra := g.cExtra != nil && j+cols == g.n // the tile holds the last column
 		for ir := 0; ir < mc; ir += mr {
 			rows := min(mr, mc-ir)
 			apan := ap[ir*kc : (ir+mr)*kc]
 			off := (ic+ir)*ldc + col
 			switch {
+			case extra:
+				kern.tile(kc, apan, bpan, tile, nr, 1, 0)
+				if cols > 1 {
+					gemmStoreEdge(c[off:], ldc, rows, cols-1, tile, nr, alpha, beta)
+				}
+				gemmStoreEdge(g.cExtra[ic+ir:], 1, rows, 1, tile[cols-1:], nr, alpha, beta)
 			case rows == mr && cols == nr && !split:
 				kern.tile(kc, apan, bpan, c[off:], ldc, alpha, beta)
 			case !split:

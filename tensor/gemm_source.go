@@ -23,7 +23,8 @@ const (
 	// ones after them (row ones), which multiplies a bias.
 	gemmPatches
 	// gemmPatchesT: op(B) is the transpose of gemmPatches' matrix: one
-	// row per output position, one column per (channel, kernel tap).
+	// row per output position, one column per (channel, kernel tap), and,
+	// when ones > 0, a column of ones after them (column ones).
 	gemmPatchesT
 	// gemmAppended: op(A) is the m×(k−1) matrix data (row stride ld)
 	// with the column extra appended as its last step: a convolution's
@@ -40,7 +41,7 @@ type gemmSource[T gemmElem] struct {
 	conv                 ConvShape // gemmPatches, gemmPatchesT: the convolution
 	c0                   int       // and the first input channel of its group
 	oh, ow, taps, chanHW int       // output size, taps per channel, H·W
-	ones                 int       // gemmPatches: the row of ones, if > 0
+	ones                 int       // gemmPatches, gemmPatchesT: the row or column of ones, if > 0
 }
 
 // packA packs op(A)[i0:i0+mc, p0:p0+kc] into mr-tall micro-panels.
@@ -310,6 +311,14 @@ func (src *gemmSource[T]) packPatchesT(buf *gemmBuffers[T], nr int, dst []T, p0,
 		cols := min(nr, nc-jr)
 		if cols < nr {
 			clear(panel)
+		}
+		if src.ones > 0 && j0+jr+cols > src.ones {
+			// The last column, past the taps, is ones (it multiplies
+			// into a bias's gradient).
+			cols = src.ones - (j0 + jr)
+			for p := 0; p < kc; p++ {
+				panel[p*nr+cols] = 1
+			}
 		}
 		tp := src.tapper(j0 + jr)
 		for jj := 0; jj < cols; jj++ {
