@@ -300,6 +300,72 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 	}
 }
 
+// TestFloat32ActivationsAndSoftmaxMatchFloat64 checks the float32
+// gradients of Exp, Softplus, LogSoftmax and Softmax, whose forward and
+// backward steps go through the vector kernels, against float64, on
+// shapes whose rows leave the kernels a tail. The loss is Σ w ⊙ f(x), so
+// that the gradient reaching f is w (|w| ≤ 1) exactly; the bounds follow
+// from the kernels' (a few float32 roundings of each factor): for Exp and
+// Softplus, relative to the gradient; for the log-softmax, of the size of
+// its terms |w| and |Σw|·softmax; for the softmax, relative to y, since
+// |w − Σ w⊙y| ≤ 2.
+func TestFloat32ActivationsAndSoftmaxMatchFloat64(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, shape := range [][2]int{{1, 3}, {5, 10}, {3, 17}, {7, 33}, {2, 1000}} {
+		rows, cols := shape[0], shape[1]
+		x64, w64 := rnd(r, -6, 6, rows, cols), rnd(r, -1, 1, rows, cols)
+		x32, w32 := tensor.New[float32](rows, cols), tensor.New[float32](rows, cols)
+		for i := range x64.Data {
+			x32.Data[i], w32.Data[i] = float32(x64.Data[i]), float32(w64.Data[i])
+			x64.Data[i], w64.Data[i] = float64(x32.Data[i]), float64(w32.Data[i])
+		}
+		for _, c := range []struct {
+			name string
+			f64  func(tp *Tape[float64], x *Var[float64]) *Var[float64]
+			f32  func(tp *Tape[float32], x *Var[float32]) *Var[float32]
+			tol  func(i int, want float64) float64
+		}{
+			{"Exp", (*Tape[float64]).Exp, (*Tape[float32]).Exp,
+				func(i int, want float64) float64 { return 5e-7 * math.Abs(want) }},
+			{"Softplus", (*Tape[float64]).Softplus, (*Tape[float32]).Softplus,
+				func(i int, want float64) float64 { return 5e-7 * math.Abs(want) }},
+			{"LogSoftmax", (*Tape[float64]).LogSoftmax, (*Tape[float32]).LogSoftmax,
+				func(i int, want float64) float64 {
+					var s float64
+					for _, v := range w64.Data[i/cols*cols : (i/cols+1)*cols] {
+						s += v
+					}
+					return 3e-7 * (math.Abs(w64.Data[i]) + math.Abs(s))
+				}},
+			{"Softmax", (*Tape[float64]).Softmax, (*Tape[float32]).Softmax,
+				func(i int, want float64) float64 {
+					// y of float64, the gradient's factor.
+					row := x64.Data[i/cols*cols : (i/cols+1)*cols]
+					m := row[0]
+					for _, v := range row {
+						m = math.Max(m, v)
+					}
+					var s float64
+					for _, v := range row {
+						s += math.Exp(v - m)
+					}
+					return 1e-6 * math.Exp(x64.Data[i]-m) / s
+				}},
+		} {
+			tp64, tp32 := NewTape[float64](), NewTape[float32]()
+			v64, v32 := tp64.Leaf(x64.Clone()), tp32.Leaf(x32.Clone())
+			tp64.Backward(tp64.Sum(tp64.Mul(c.f64(tp64, v64), tp64.Const(w64))))
+			tp32.Backward(tp32.Sum(tp32.Mul(c.f32(tp32, v32), tp32.Const(w32))))
+			for i, want := range v64.Grad.Data {
+				if got := float64(v32.Grad.Data[i]); math.Abs(got-want) > c.tol(i, want) {
+					t.Errorf("%d×%d %s: gradient %d: float32 %g, float64 %g", rows, cols, c.name, i, got, want)
+					break
+				}
+			}
+		}
+	}
+}
+
 // TestFreshGradientsAccumulate checks the backward steps that write a
 // fresh gradient instead of adding to a zeroed one (Sum, MaxPool2D) when
 // their input h (an intermediate, whose gradient the tape allocates) also

@@ -330,6 +330,10 @@ func (l *elementwiseBackLoop[T]) run(lo, hi int) {
 			dx[i] += g[i] * (1 - v*v)
 		}
 	case opExp: // eˣ
+		if d, ok := any(dx).([]float32); ok {
+			vec.MulAdd(d, any(g).([]float32), any(y).([]float32))
+			return
+		}
 		for i, v := range y {
 			dx[i] += g[i] * v
 		}
@@ -338,6 +342,10 @@ func (l *elementwiseBackLoop[T]) run(lo, hi int) {
 			dx[i] += g[i] / v
 		}
 	case opSoftplus: // σ(x)
+		if d, ok := any(dx).([]float32); ok {
+			vec.SoftplusBackward(d, any(g).([]float32), any(x).([]float32))
+			return
+		}
 		for i, v := range x {
 			dx[i] += g[i] * T(sigmoid(float64(v)))
 		}
@@ -516,10 +524,20 @@ func (tp *Tape[T]) LogSoftmax(x *Var[T]) *Var[T] {
 	return out
 }
 
+// logSoftmaxBackward: dx += g − softmax(x)·Σg, row by row; for float32
+// through vec.LogSoftmaxRowBackward (Σg in float64, the softmax as eʸ from
+// the vector exponential).
 func (tp *Tape[T]) logSoftmaxBackward(n *node[T]) {
 	x := n.a
 	cols := x.Value.Dim(-1)
 	gx, g, y := tp.grad(x).Data, n.out.Grad.Data, n.out.Value.Data
+	if gx32, ok := any(gx).([]float32); ok {
+		g32, y32 := any(g).([]float32), any(y).([]float32)
+		for r := 0; r < len(g); r += cols {
+			vec.LogSoftmaxRowBackward(gx32[r:r+cols], g32[r:r+cols], y32[r:r+cols])
+		}
+		return
+	}
 	for r := 0; r < len(g); r += cols {
 		var s T
 		for _, v := range g[r : r+cols] {
@@ -540,10 +558,19 @@ func (tp *Tape[T]) Softmax(x *Var[T]) *Var[T] {
 	return out
 }
 
+// softmaxBackward: dx += y ⊙ (g − Σ g⊙y), row by row; for float32 through
+// vec.SoftmaxRowBackward (Σ g⊙y in float64).
 func (tp *Tape[T]) softmaxBackward(n *node[T]) {
 	x := n.a
 	cols := x.Value.Dim(-1)
 	gx, g, y := tp.grad(x).Data, n.out.Grad.Data, n.out.Value.Data
+	if gx32, ok := any(gx).([]float32); ok {
+		g32, y32 := any(g).([]float32), any(y).([]float32)
+		for r := 0; r < len(g); r += cols {
+			vec.SoftmaxRowBackward(gx32[r:r+cols], g32[r:r+cols], y32[r:r+cols])
+		}
+		return
+	}
 	for r := 0; r < len(g); r += cols {
 		var s T
 		for i := r; i < r+cols; i++ {

@@ -371,10 +371,18 @@ func unary[T Float](un unop, d, a []T) {
 			d[i] = T(math.Exp(float64(v)))
 		}
 	case uLog:
+		if d32, ok := any(d).([]float32); ok {
+			vec.Log(d32, any(a).([]float32))
+			return
+		}
 		for i, v := range a {
 			d[i] = T(math.Log(float64(v)))
 		}
 	case uSoftplus:
+		if d32, ok := any(d).([]float32); ok {
+			vec.Softplus(d32, any(a).([]float32))
+			return
+		}
 		for i, v := range a {
 			d[i] = softplus(v)
 		}

@@ -237,9 +237,9 @@ func TestActivations(t *testing.T) {
 	}
 }
 
-// TestFloat32KernelsMatchFloat64 checks the float32 LogSoftmax and Tanh,
-// which go through the vector kernels, against float64 on rows of odd
-// lengths (the kernels' tails).
+// TestFloat32KernelsMatchFloat64 checks the float32 LogSoftmax, Softmax,
+// Tanh, Log and Softplus, which go through the vector kernels, against
+// float64 on rows of odd lengths (the kernels' tails).
 func TestFloat32KernelsMatchFloat64(t *testing.T) {
 	for _, shape := range [][2]int{{3, 1}, {4, 7}, {5, 10}, {2, 17}, {3, 1000}, {1, 1027}} {
 		rows, cols := shape[0], shape[1]
@@ -261,6 +261,34 @@ func TestFloat32KernelsMatchFloat64(t *testing.T) {
 		for i, w := range d64.Data {
 			if math.Abs(float64(d32.Data[i])-w) > 1.5e-7*math.Abs(w) {
 				t.Fatalf("%d×%d: Tanh element %d: float32 %g, float64 %g", rows, cols, i, d32.Data[i], w)
+			}
+		}
+		// The kernels' bounds: Softmax within a relative 2⁻²² of the
+		// exact result; Softplus and Log within 2 and 1 ulp of it rounded,
+		// 2.5 and 1.5 ulp of it, an ulp being at most 2⁻²³ relatively.
+		Softmax(d32, a32)
+		Softmax(d64, a64)
+		for i, w := range d64.Data {
+			if math.Abs(float64(d32.Data[i])-w) > 0x1p-22*w {
+				t.Fatalf("%d×%d: Softmax element %d: float32 %g, float64 %g", rows, cols, i, d32.Data[i], w)
+			}
+		}
+		Softplus(d32, a32)
+		Softplus(d64, a64)
+		for i, w := range d64.Data {
+			if math.Abs(float64(d32.Data[i])-w) > 2.5*0x1p-23*w {
+				t.Fatalf("%d×%d: Softplus element %d: float32 %g, float64 %g", rows, cols, i, d32.Data[i], w)
+			}
+		}
+		for i, v := range a32.Data {
+			a32.Data[i] = v*v + 1e-3 // positive, for Log
+			a64.Data[i] = float64(a32.Data[i])
+		}
+		Log(d32, a32)
+		Log(d64, a64)
+		for i, w := range d64.Data {
+			if math.Abs(float64(d32.Data[i])-w) > 1.5*0x1p-23*math.Abs(w) {
+				t.Fatalf("%d×%d: Log element %d: float32 %g, float64 %g", rows, cols, i, d32.Data[i], w)
 			}
 		}
 	}

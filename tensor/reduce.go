@@ -142,8 +142,16 @@ func Softmax[T Float](dst, a *Tensor[T]) {
 }
 
 // softmaxRows stores the softmax of rows [lo, hi) of a (cols columns) in
-// dst.
+// dst: for float32 through vec.SoftmaxRow, whose sum takes float32
+// exponentials (within 2 ulp) summed in float64.
 func softmaxRows[T Float](dst, a []T, cols, lo, hi int) {
+	if d32, ok := any(dst).([]float32); ok {
+		a32 := any(a).([]float32)
+		for r := lo; r < hi; r++ {
+			vec.SoftmaxRow(d32[r*cols:(r+1)*cols], a32[r*cols:(r+1)*cols])
+		}
+		return
+	}
 	for r := lo; r < hi; r++ {
 		x, y := a[r*cols:(r+1)*cols], dst[r*cols:(r+1)*cols]
 		m := x[0]

@@ -153,3 +153,86 @@ func BenchmarkMaxPool2(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMulAdd times gx += g·y (the backward of Exp).
+func BenchmarkMulAdd(b *testing.B) {
+	gx, g, y := make([]float32, 1<<16), make([]float32, 1<<16), make([]float32, 1<<16)
+	for i := range y {
+		g[i], y[i] = float32(i%7)-3, float32(i%100)/10
+	}
+	benchValues(b, func() { MulAdd(gx, g, y) })
+}
+
+// BenchmarkLog times Log on values of (0, 100].
+func BenchmarkLog(b *testing.B) {
+	x, y := make([]float32, 1<<16), make([]float32, 1<<16)
+	for i := range x {
+		x[i] = float32(i%1000+1) / 10
+	}
+	benchValues(b, func() { Log(y, x) })
+}
+
+// BenchmarkSoftplus times Softplus on values of [−20, 20), and its
+// backward step, gx += g·σ(x).
+func BenchmarkSoftplus(b *testing.B) {
+	x, y := make([]float32, 1<<16), make([]float32, 1<<16)
+	for i := range x {
+		x[i] = float32(i%4000)/100 - 20
+	}
+	benchValues(b, func() { Softplus(y, x) })
+}
+
+func BenchmarkSoftplusBackward(b *testing.B) {
+	gx, g, x := make([]float32, 1<<16), make([]float32, 1<<16), make([]float32, 1<<16)
+	for i := range x {
+		g[i], x[i] = float32(i%7)-3, float32(i%4000)/100-20
+	}
+	benchValues(b, func() { SoftplusBackward(gx, g, x) })
+}
+
+// BenchmarkSoftmaxRow times SoftmaxRow on 64K logits in rows of 10 and of
+// 1000, as BenchmarkLogSoftmaxRow.
+func BenchmarkSoftmaxRow(b *testing.B) {
+	x, y := make([]float32, 1<<16), make([]float32, 1<<16)
+	for i := range x {
+		x[i] = float32(i%37)/4 - 4
+	}
+	for _, cols := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("cols=%d", cols), func(b *testing.B) {
+			rows := len(x) / cols
+			benchValues(b, func() {
+				for r := range rows {
+					SoftmaxRow(y[r*cols:(r+1)*cols], x[r*cols:(r+1)*cols])
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkSoftmaxRowBackward and BenchmarkLogSoftmaxRowBackward time the
+// backward steps of the softmax and the log-softmax on 64K values in rows
+// of 10 and of 1000.
+func BenchmarkSoftmaxRowBackward(b *testing.B) {
+	benchRowBackward(b, SoftmaxRowBackward, 0.1)
+}
+
+func BenchmarkLogSoftmaxRowBackward(b *testing.B) {
+	benchRowBackward(b, LogSoftmaxRowBackward, -2.3)
+}
+
+func benchRowBackward(b *testing.B, f func(gx, g, y []float32), y0 float32) {
+	gx, g, y := make([]float32, 1<<16), make([]float32, 1<<16), make([]float32, 1<<16)
+	for i := range y {
+		g[i], y[i] = float32(i%7)/7-0.5, y0+float32(i%5)/100
+	}
+	for _, cols := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("cols=%d", cols), func(b *testing.B) {
+			rows := len(y) / cols
+			benchValues(b, func() {
+				for r := range rows {
+					f(gx[r*cols:(r+1)*cols], g[r*cols:(r+1)*cols], y[r*cols:(r+1)*cols])
+				}
+			})
+		})
+	}
+}

@@ -85,3 +85,32 @@ func sum64Asm(x []float32) float64
 
 //go:noescape
 func maxPool2BackwardAsm(blocks, four int, r0, r1, grad, arg *float32, pos, w float32, add bool)
+
+//go:noescape
+func mulAddAsm(gx, g, y []float32)
+
+//go:noescape
+func logAsm(dst, x []float32)
+
+//go:noescape
+func softplusAsm(dst, x []float32)
+
+//go:noescape
+func softplusBackwardAsm(gx, g, x []float32)
+
+// softmaxRowAsm sets dst to the softmax of x (len(x) ≥ 1, any length) and
+// returns the maximum m of x, or, where m is infinite or NaN, returns it
+// and leaves dst alone. With a finite m, a NaN in x makes dst NaN
+// throughout.
+//
+//go:noescape
+func softmaxRowAsm(dst, x []float32) (m float32)
+
+// softmaxRowBackwardAsm and logSoftmaxRowBackwardAsm take rows of any
+// length ≥ 1.
+//
+//go:noescape
+func softmaxRowBackwardAsm(gx, g, y []float32)
+
+//go:noescape
+func logSoftmaxRowBackwardAsm(gx, g, y []float32)

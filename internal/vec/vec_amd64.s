@@ -1202,3 +1202,544 @@ bstore4:
 bdone:
 	VZEROUPPER
 	RET
+
+// func mulAddAsm(gx, g, y []float32)
+//
+// gx += g·y, 32 values a step while they last, then 8.
+TEXT ·mulAddAsm(SB), NOSPLIT, $0-72
+	MOVQ gx_base+0(FP), DI
+	MOVQ gx_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ y_base+48(FP), R8
+	XORQ BX, BX
+	CMPQ CX, $32
+	JLT maloop8
+maloop32:
+	VMOVUPS (SI)(BX*4), Y4
+	VMOVUPS 32(SI)(BX*4), Y5
+	VMOVUPS 64(SI)(BX*4), Y6
+	VMOVUPS 96(SI)(BX*4), Y7
+	VMOVUPS (DI)(BX*4), Y0
+	VMOVUPS 32(DI)(BX*4), Y1
+	VMOVUPS 64(DI)(BX*4), Y2
+	VMOVUPS 96(DI)(BX*4), Y3
+	VFMADD231PS (R8)(BX*4), Y4, Y0
+	VFMADD231PS 32(R8)(BX*4), Y5, Y1
+	VFMADD231PS 64(R8)(BX*4), Y6, Y2
+	VFMADD231PS 96(R8)(BX*4), Y7, Y3
+	VMOVUPS Y0, (DI)(BX*4)
+	VMOVUPS Y1, 32(DI)(BX*4)
+	VMOVUPS Y2, 64(DI)(BX*4)
+	VMOVUPS Y3, 96(DI)(BX*4)
+	ADDQ $32, BX
+	LEAQ 32(BX), DX
+	CMPQ DX, CX
+	JLE maloop32
+	CMPQ BX, CX
+	JGE madone
+maloop8:
+	VMOVUPS (SI)(BX*4), Y4
+	VMOVUPS (DI)(BX*4), Y0
+	VFMADD231PS (R8)(BX*4), Y4, Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT maloop8
+madone:
+	VZEROUPPER
+	RET
+
+// The constants of logAsm and softplusAsm, broadcast from memory: Cephes's
+// logf.c.
+DATA logc<>+0(SB)/4, $0x3f3504f3   // √½, its bits
+DATA logc<>+4(SB)/4, $0x007fffff   // the significand's bits
+DATA logc<>+8(SB)/4, $0x00800000   // the least normal number's bits
+DATA logc<>+12(SB)/4, $149         // a subnormal's bits, as a number, are x·2¹⁴⁹
+DATA logc<>+16(SB)/4, $0x3d9021bb  // p0 7.0376836292e−2
+DATA logc<>+20(SB)/4, $0xbdebd1b8  // p1 −1.1514610310e−1
+DATA logc<>+24(SB)/4, $0x3def251a  // p2 1.1676998740e−1
+DATA logc<>+28(SB)/4, $0xbdfe5d4f  // p3 −1.2420140846e−1
+DATA logc<>+32(SB)/4, $0x3e11e9bf  // p4 1.4249322787e−1
+DATA logc<>+36(SB)/4, $0xbe2aae50  // p5 −1.6668057665e−1
+DATA logc<>+40(SB)/4, $0x3e4cceac  // p6 2.0000714765e−1
+DATA logc<>+44(SB)/4, $0xbe7ffffc  // p7 −2.4999993993e−1
+DATA logc<>+48(SB)/4, $0x3eaaaaaa  // p8 3.3333331174e−1
+DATA logc<>+52(SB)/4, $0xb95e8083  // ln 2, low part (−2.12194440e−4)
+DATA logc<>+56(SB)/4, $0xbf000000  // −0.5
+DATA logc<>+60(SB)/4, $0x3f318000  // ln 2, high part (0.693359375)
+DATA logc<>+64(SB)/4, $0x80000000  // the sign bit
+GLOBL logc<>(SB), RODATA|NOPTR, $68
+
+// LOG8_Y sets Y0 = y = f·z·P(f) + k·(ln 2)low − z/2, the low-order part of
+// ln(1 + f) + k·ln 2, from f in Y1 and k (as a float) in Y3; z = f² in Y2;
+// it uses Y5. P by Horner, coefficients from logc<>.
+#define LOG8_Y \
+	VMULPS Y1, Y1, Y2; \
+	VBROADCASTSS logc<>+16(SB), Y0; \
+	VBROADCASTSS logc<>+20(SB), Y5; \
+	VFMADD213PS Y5, Y1, Y0; \
+	VBROADCASTSS logc<>+24(SB), Y5; \
+	VFMADD213PS Y5, Y1, Y0; \
+	VBROADCASTSS logc<>+28(SB), Y5; \
+	VFMADD213PS Y5, Y1, Y0; \
+	VBROADCASTSS logc<>+32(SB), Y5; \
+	VFMADD213PS Y5, Y1, Y0; \
+	VBROADCASTSS logc<>+36(SB), Y5; \
+	VFMADD213PS Y5, Y1, Y0; \
+	VBROADCASTSS logc<>+40(SB), Y5; \
+	VFMADD213PS Y5, Y1, Y0; \
+	VBROADCASTSS logc<>+44(SB), Y5; \
+	VFMADD213PS Y5, Y1, Y0; \
+	VBROADCASTSS logc<>+48(SB), Y5; \
+	VFMADD213PS Y5, Y1, Y0; \
+	VMULPS Y1, Y0, Y0; \
+	VMULPS Y2, Y0, Y0; \
+	VBROADCASTSS logc<>+52(SB), Y5; \
+	VFMADD231PS Y5, Y3, Y0; \
+	VBROADCASTSS logc<>+56(SB), Y5; \
+	VFMADD231PS Y5, Y2, Y0
+
+// LOG8_R finishes LOG8_Y: Y0 = f + y + k·(ln 2)high, using Y5.
+#define LOG8_R \
+	VADDPS Y1, Y0, Y0; \
+	VBROADCASTSS logc<>+60(SB), Y5; \
+	VFMADD231PS Y5, Y3, Y0
+
+// func logAsm(dst, x []float32)
+//
+// x = 2ᵏ·m, m in [√½, √2): with i = bits(x) − bits(√½), k = i >> 23
+// (arithmetic) and bits(m) = (i & 0x7fffff) + bits(√½). A subnormal x
+// (bits below the least normal's, as signed integers: also ±0 and
+// negative x, fixed below) is replaced by its bits converted to a float,
+// x·2¹⁴⁹ exactly, and k lowered by 149. Then LOG8_Y and LOG8_R, and the
+// special values: −Inf at ±0, +Inf at +Inf, NaN where x < 0 or NaN
+// (!(x ≥ 0), all ones ORed in).
+TEXT ·logAsm(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	VPBROADCASTD logc<>+0(SB), Y8    // bits(√½)
+	VPBROADCASTD logc<>+4(SB), Y9    // significand mask
+	VBROADCASTSS expc<>+44(SB), Y10  // 1
+	VPBROADCASTD logc<>+8(SB), Y11   // bits of the least normal number
+	VPBROADCASTD logc<>+12(SB), Y12  // 149
+	VBROADCASTSS expc<>+48(SB), Y13  // +Inf
+	VBROADCASTSS tanhc<>+32(SB), Y14 // −Inf
+	VXORPS Y15, Y15, Y15             // 0
+	XORQ BX, BX
+lgloop:
+	VMOVUPS (SI)(BX*4), Y6           // x
+	VPCMPGTD Y6, Y11, Y7             // subnormal (or ≤ 0)
+	VCVTDQ2PS Y6, Y1                 // x·2¹⁴⁹ for those
+	VBLENDVPS Y7, Y1, Y6, Y1
+	VPAND Y12, Y7, Y7                // 149 for those
+	VPSUBD Y8, Y1, Y1                // i
+	VPSRAD $23, Y1, Y3               // k
+	VPSUBD Y7, Y3, Y3
+	VPAND Y9, Y1, Y1
+	VPADDD Y8, Y1, Y1                // m
+	VSUBPS Y10, Y1, Y1               // f = m − 1
+	VCVTDQ2PS Y3, Y3
+	LOG8_Y
+	LOG8_R
+	VCMPPS $0x00, Y15, Y6, Y2        // x = ±0 (EQ_OQ)
+	VBLENDVPS Y2, Y14, Y0, Y0
+	VCMPPS $0x00, Y13, Y6, Y2        // x = +Inf
+	VBLENDVPS Y2, Y13, Y0, Y0
+	VCMPPS $0x19, Y15, Y6, Y2        // !(x ≥ 0) (NGE_UQ)
+	VORPS Y2, Y0, Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT lgloop
+	VZEROUPPER
+	RET
+
+// func softplusAsm(dst, x []float32)
+//
+// max(x, 0) + log1p(t), t = e^−|x| through EXPNEG8 (which leaves Y6, Y8
+// and Y14 free for the constants of the logarithm). With u = 1 + t and k,
+// m as in logAsm (k is 0 or 1, u in [1, 2]): where k = 0, f = t exactly;
+// where k = 1, f = m − 1 and the correction (t − (u − 1))/u, the rounding
+// error of u (exact) over u, through VRCPPS (its 12 bits are plenty for a
+// correction below 2⁻²⁴), is added to y. NaN: t is NaN, so is the
+// correction (k is not 0), and max(x, 0) keeps it.
+TEXT ·softplusAsm(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	EXPCONST
+	VPBROADCASTD logc<>+0(SB), Y8    // bits(√½)
+	VPBROADCASTD logc<>+4(SB), Y14   // significand mask
+	VPBROADCASTD logc<>+64(SB), Y6   // sign bit
+	XORQ BX, BX
+sploop:
+	VORPS (SI)(BX*4), Y6, Y0         // −|x|
+	EXPNEG8                          // t
+	VADDPS Y13, Y0, Y1               // u = 1 + t
+	VPSUBD Y8, Y1, Y2
+	VPSRAD $23, Y2, Y3               // k
+	VPAND Y14, Y2, Y2
+	VPADDD Y8, Y2, Y2                // m
+	VSUBPS Y13, Y2, Y2               // m − 1
+	VSUBPS Y13, Y1, Y4               // u − 1
+	VSUBPS Y4, Y0, Y4                // t − (u − 1)
+	VRCPPS Y1, Y5
+	VMULPS Y5, Y4, Y4                // the correction
+	VPXOR Y5, Y5, Y5
+	VPCMPEQD Y5, Y3, Y5              // k = 0
+	VBLENDVPS Y5, Y0, Y2, Y1         // f
+	VANDNPS Y4, Y5, Y4               // the correction where k = 1
+	VCVTDQ2PS Y3, Y3
+	LOG8_Y
+	VADDPS Y4, Y0, Y0
+	LOG8_R                           // log1p(t)
+	VXORPS Y2, Y2, Y2
+	VMAXPS (SI)(BX*4), Y2, Y2        // max(x, 0), NaN kept
+	VADDPS Y2, Y0, Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT sploop
+	VZEROUPPER
+	RET
+
+// func softplusBackwardAsm(gx, g, x []float32)
+//
+// gx += g·σ(x), σ(x) = 1/(1 + e⁻ˣ) as in sigmoidAsm.
+TEXT ·softplusBackwardAsm(SB), NOSPLIT, $0-72
+	MOVQ gx_base+0(FP), DI
+	MOVQ gx_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ x_base+48(FP), R8
+	EXPCONST
+	XORQ BX, BX
+spbloop:
+	VMOVUPS (R8)(BX*4), Y0
+	VXORPS Y1, Y1, Y1
+	VSUBPS Y0, Y1, Y0                // −x
+	EXP8
+	VADDPS Y13, Y0, Y0               // 1 + e⁻ˣ
+	VDIVPS Y0, Y13, Y0               // σ(x)
+	VMOVUPS (DI)(BX*4), Y1
+	VFMADD231PS (SI)(BX*4), Y0, Y1   // gx + g·σ(x)
+	VMOVUPS Y1, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT spbloop
+	VZEROUPPER
+	RET
+
+// SOFTMAX_EXP sets Y0 = e^(x − m) for x in Y2 and m at (R9), using
+// Y1–Y5, Y7 and Y8 and EXPNEG8's constants. x − m = d + t exactly, d the
+// float32 difference and t its rounding error (Knuth's TwoSum), so that
+// e^(x − m) = e^d·(1 + t) to far below an ulp: the rounding of d alone
+// would cost a relative error up to 2⁻²⁴|d|, dozens of ulp at d = −80
+// (the Go form subtracts in float64). t is NaN where d is
+// −Inf (x − m overflowed, or x = −Inf) or x is NaN: VMINPS sets it to 1
+// there, which keeps e^d, 0 or NaN. Y8 holds t through EXPNEG8, which
+// leaves it alone.
+#define SOFTMAX_EXP \
+	VBROADCASTSS (R9), Y1; \
+	VSUBPS Y1, Y2, Y0; \
+	VADDPS Y1, Y0, Y3; \
+	VSUBPS Y3, Y0, Y4; \
+	VSUBPS Y3, Y2, Y2; \
+	VADDPS Y1, Y4, Y4; \
+	VSUBPS Y4, Y2, Y8; \
+	VMINPS Y13, Y8, Y8; \
+	EXPNEG8; \
+	VFMADD231PS Y8, Y0, Y0
+
+// func softmaxRowAsm(dst, x []float32) (m float32)
+//
+// len(x) ≥ 1, any length: blocks of eight, then the tail through masked
+// loads, its other lanes −Inf, stored through the frame as in
+// softmaxRowBackwardAsm. Three passes: m = max x, as in
+// logSumExpAsm (returned; if it is infinite or NaN, nothing more is done);
+// e = e^(x − m) through SOFTMAX_EXP, stored in dst (the tail's kept in Y4,
+// not stored) and summed in float64 (ACCPD); then dst = e·(1/Σ) in float64,
+// rounded once.
+TEXT ·softmaxRowAsm(SB), NOSPLIT, $32-52
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	MOVQ CX, DX
+	ANDQ $7, DX                  // the tail
+	ANDQ $-8, CX                 // the blocks
+	VBROADCASTSS tanhc<>+32(SB), Y8 // −Inf
+	XORQ BX, BX
+	CMPQ BX, CX
+	JGE smtail
+smloop:
+	VMAXPS (SI)(BX*4), Y8, Y8
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT smloop
+smtail:
+	TESTQ DX, DX
+	JZ smdone
+	TAILMASK(DX, Y3)
+	VMASKMOVPS (SI)(BX*4), Y3, Y1
+	VBROADCASTSS tanhc<>+32(SB), Y2
+	VBLENDVPS Y3, Y1, Y2, Y1
+	VMAXPS Y1, Y8, Y8
+smdone:
+	VEXTRACTF128 $1, Y8, X0
+	VMAXPS X0, X8, X8
+	VPERMILPS $0x4e, X8, X0
+	VMAXPS X0, X8, X8
+	VPERMILPS $0xb1, X8, X0
+	VMAXPS X0, X8, X8
+	VMOVSS X8, m+48(FP)
+	VMOVD X8, AX
+	ANDL $0x7f800000, AX
+	CMPL AX, $0x7f800000
+	JEQ sfdone                   // m infinite or NaN
+	EXPCONST
+	LEAQ m+48(FP), R9
+	VXORPD Y14, Y14, Y14
+	VXORPD Y6, Y6, Y6
+	XORQ BX, BX
+	CMPQ BX, CX
+	JGE setail
+seloop:
+	VMOVUPS (SI)(BX*4), Y2
+	SOFTMAX_EXP
+	VMOVUPS Y0, (DI)(BX*4)
+	ACCPD
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT seloop
+setail:
+	TESTQ DX, DX
+	JZ sesum
+	TAILMASK(DX, Y3)
+	VMASKMOVPS (SI)(BX*4), Y3, Y0
+	VBROADCASTSS tanhc<>+32(SB), Y2
+	VBLENDVPS Y3, Y0, Y2, Y2
+	SOFTMAX_EXP
+	VMOVAPS Y0, Y4               // the tail's e, kept
+	ACCPD
+sesum:
+	VADDPD Y6, Y14, Y14
+	VEXTRACTF128 $1, Y14, X0
+	VADDPD X0, X14, X14
+	VPERMILPD $1, X14, X0
+	VADDSD X0, X14, X14          // Σ
+	MOVQ $0x3ff0000000000000, AX
+	VMOVQ AX, X0                 // 1
+	VDIVSD X14, X0, X0
+	VBROADCASTSD X0, Y8          // 1/Σ
+	XORQ BX, BX
+	CMPQ BX, CX
+	JGE sctail
+scloop:
+	VCVTPS2PD (DI)(BX*4), Y1
+	VCVTPS2PD 16(DI)(BX*4), Y2
+	VMULPD Y8, Y1, Y1
+	VMULPD Y8, Y2, Y2
+	VCVTPD2PSY Y1, X1
+	VCVTPD2PSY Y2, X2
+	VINSERTF128 $1, X2, Y1, Y1
+	VMOVUPS Y1, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT scloop
+sctail:
+	TESTQ DX, DX
+	JZ sfdone
+	VCVTPS2PD X4, Y1
+	VEXTRACTF128 $1, Y4, X2
+	VCVTPS2PD X2, Y2
+	VMULPD Y8, Y1, Y1
+	VMULPD Y8, Y2, Y2
+	VCVTPD2PSY Y1, X1
+	VCVTPD2PSY Y2, X2
+	VINSERTF128 $1, X2, Y1, Y1
+	VMOVUPS Y1, buf-32(SP)
+	LEAQ (DI)(BX*4), DI
+	XORQ AX, AX
+sfcopy:
+	MOVL buf-32(SP)(AX*4), R9
+	MOVL R9, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, DX
+	JLT sfcopy
+sfdone:
+	VZEROUPPER
+	RET
+
+// func softmaxRowBackwardAsm(gx, g, y []float32)
+//
+// len(gx) ≥ 1, any length: blocks of eight, then the tail through masked
+// loads (the other lanes 0), stored through the frame four bytes at a time
+// (a masked store costs more on AMD's cores: 2 ns a row of ten). Two
+// passes:
+// s = Σ gᵢyᵢ, the values widened to float64 (exact products) and fused
+// into two accumulators of four lanes, rounded to float32; then
+// gx += y·(g − s).
+TEXT ·softmaxRowBackwardAsm(SB), NOSPLIT, $32-72
+	MOVQ gx_base+0(FP), DI
+	MOVQ gx_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ y_base+48(FP), R8
+	MOVQ CX, DX
+	ANDQ $7, DX                  // the tail
+	ANDQ $-8, CX                 // the blocks
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	XORQ BX, BX
+	CMPQ BX, CX
+	JGE sdtail
+sdloop:
+	VCVTPS2PD (SI)(BX*4), Y1
+	VCVTPS2PD 16(SI)(BX*4), Y2
+	VCVTPS2PD (R8)(BX*4), Y3
+	VCVTPS2PD 16(R8)(BX*4), Y4
+	VFMADD231PD Y3, Y1, Y6
+	VFMADD231PD Y4, Y2, Y7
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT sdloop
+sdtail:
+	TESTQ DX, DX
+	JZ sdsum
+	TAILMASK(DX, Y5)
+	VMASKMOVPS (SI)(BX*4), Y5, Y1
+	VMASKMOVPS (R8)(BX*4), Y5, Y3
+	VCVTPS2PD X1, Y2
+	VCVTPS2PD X3, Y4
+	VFMADD231PD Y4, Y2, Y6
+	VEXTRACTF128 $1, Y1, X1
+	VEXTRACTF128 $1, Y3, X3
+	VCVTPS2PD X1, Y1
+	VCVTPS2PD X3, Y3
+	VFMADD231PD Y3, Y1, Y7
+sdsum:
+	VADDPD Y7, Y6, Y6
+	VEXTRACTF128 $1, Y6, X0
+	VADDPD X0, X6, X6
+	VPERMILPD $1, X6, X0
+	VADDSD X0, X6, X6
+	VCVTSD2SS X6, X6, X6
+	VBROADCASTSS X6, Y8          // s
+	XORQ BX, BX
+	CMPQ BX, CX
+	JGE sutail
+suloop:
+	VMOVUPS (SI)(BX*4), Y0
+	VSUBPS Y8, Y0, Y0            // g − s
+	VMOVUPS (DI)(BX*4), Y1
+	VFMADD231PS (R8)(BX*4), Y0, Y1
+	VMOVUPS Y1, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT suloop
+sutail:
+	TESTQ DX, DX
+	JZ sudone
+	TAILMASK(DX, Y5)
+	VMASKMOVPS (SI)(BX*4), Y5, Y0
+	VSUBPS Y8, Y0, Y0
+	VMASKMOVPS (R8)(BX*4), Y5, Y2
+	VMASKMOVPS (DI)(BX*4), Y5, Y1
+	VFMADD231PS Y2, Y0, Y1
+	VMOVUPS Y1, buf-32(SP)
+	LEAQ (DI)(BX*4), DI
+	XORQ AX, AX
+sucopy:
+	MOVL buf-32(SP)(AX*4), R9
+	MOVL R9, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, DX
+	JLT sucopy
+sudone:
+	VZEROUPPER
+	RET
+
+// func logSoftmaxRowBackwardAsm(gx, g, y []float32)
+//
+// len(gx) ≥ 1, any length, as softmaxRowBackwardAsm. Two passes:
+// s = Σ gᵢ in float64, rounded to float32 (kept in the frame: EXP8 leaves
+// no register free); then gx += g − s·eʸ, eʸ through EXP8 (a masked-off
+// lane's y is 0).
+TEXT ·logSoftmaxRowBackwardAsm(SB), NOSPLIT, $40-72
+	MOVQ gx_base+0(FP), DI
+	MOVQ gx_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ y_base+48(FP), R8
+	MOVQ CX, DX
+	ANDQ $7, DX                  // the tail
+	ANDQ $-8, CX                 // the blocks
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	XORQ BX, BX
+	CMPQ BX, CX
+	JGE lgtail
+lgsloop:
+	VCVTPS2PD (SI)(BX*4), Y1
+	VCVTPS2PD 16(SI)(BX*4), Y2
+	VADDPD Y1, Y6, Y6
+	VADDPD Y2, Y7, Y7
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT lgsloop
+lgtail:
+	TESTQ DX, DX
+	JZ lgsum
+	TAILMASK(DX, Y5)
+	VMASKMOVPS (SI)(BX*4), Y5, Y1
+	VCVTPS2PD X1, Y2
+	VADDPD Y2, Y6, Y6
+	VEXTRACTF128 $1, Y1, X1
+	VCVTPS2PD X1, Y1
+	VADDPD Y1, Y7, Y7
+lgsum:
+	VADDPD Y7, Y6, Y6
+	VEXTRACTF128 $1, Y6, X0
+	VADDPD X0, X6, X6
+	VPERMILPD $1, X6, X0
+	VADDSD X0, X6, X6
+	VCVTSD2SS X6, X6, X6
+	VMOVSS X6, s-40(SP)           // s
+	EXPCONST
+	XORQ BX, BX
+	CMPQ BX, CX
+	JGE lbtail
+lbloop:
+	VMOVUPS (R8)(BX*4), Y0
+	EXP8
+	VBROADCASTSS s-40(SP), Y1
+	VMOVUPS (SI)(BX*4), Y2
+	VFNMADD231PS Y1, Y0, Y2      // g − s·eʸ
+	VADDPS (DI)(BX*4), Y2, Y2
+	VMOVUPS Y2, (DI)(BX*4)
+	ADDQ $8, BX
+	CMPQ BX, CX
+	JLT lbloop
+lbtail:
+	TESTQ DX, DX
+	JZ lbdone
+	TAILMASK(DX, Y3)
+	VMASKMOVPS (R8)(BX*4), Y3, Y0
+	EXP8
+	VMOVAPS Y0, Y4               // eʸ (TAILMASK takes Y0)
+	TAILMASK(DX, Y3)
+	VBROADCASTSS s-40(SP), Y1
+	VMASKMOVPS (SI)(BX*4), Y3, Y2
+	VFNMADD231PS Y1, Y4, Y2
+	VMASKMOVPS (DI)(BX*4), Y3, Y5
+	VADDPS Y5, Y2, Y2
+	VMOVUPS Y2, buf-32(SP)
+	LEAQ (DI)(BX*4), DI
+	XORQ AX, AX
+lbcopy:
+	MOVL buf-32(SP)(AX*4), R9
+	MOVL R9, (DI)(AX*4)
+	INCQ AX
+	CMPQ AX, DX
+	JLT lbcopy
+lbdone:
+	VZEROUPPER
+	RET

@@ -44,3 +44,12 @@ func sum64Asm(x []float32) float64 { panic("vec: no assembly") }
 func maxPool2BackwardAsm(blocks, four int, r0, r1, grad, arg *float32, pos, w float32, add bool) {
 	panic("vec: no assembly")
 }
+
+func mulAddAsm(gx, g, y []float32)           { panic("vec: no assembly") }
+func logAsm(dst, x []float32)                { panic("vec: no assembly") }
+func softplusAsm(dst, x []float32)           { panic("vec: no assembly") }
+func softplusBackwardAsm(gx, g, x []float32) { panic("vec: no assembly") }
+
+func softmaxRowAsm(dst, x []float32) (m float32)  { panic("vec: no assembly") }
+func softmaxRowBackwardAsm(gx, g, y []float32)    { panic("vec: no assembly") }
+func logSoftmaxRowBackwardAsm(gx, g, y []float32) { panic("vec: no assembly") }

@@ -703,3 +703,355 @@ func TestMaxPool2Backward(t *testing.T) {
 		}
 	}
 }
+
+// TestMulAdd checks MulAdd, assembly and Go, against float64 on odd sizes.
+func TestMulAdd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, n := range append(sizes, 32, 63, 64, 100) {
+		gx, g, y := randVec(rng, n, -1, 1), randVec(rng, n, -2, 2), randVec(rng, n, 0, 3)
+		compare(t, "MulAdd", func(b [][]float32) { MulAdd(b[0], b[1], b[2]) }, gx, g, y)
+		for _, asm := range []bool{false, true} {
+			if asm && !useAsm {
+				continue
+			}
+			saved := useAsm
+			useAsm = asm
+			got := slices.Clone(gx)
+			MulAdd(got, g, y)
+			useAsm = saved
+			for i := range got {
+				want := float64(gx[i]) + float64(g[i])*float64(y[i])
+				if math.Abs(float64(got[i])-want) > 3e-7*(1+math.Abs(want)) {
+					t.Fatalf("n=%d asm %v: MulAdd element %d = %g, want %g", n, asm, i, got[i], want)
+				}
+			}
+		}
+	}
+}
+
+// logMaxULP bounds the error of the assembly Log, in float32 ulp of the
+// correctly rounded result: a check of every positive finite float32
+// (subnormals included) found 1 ulp at most, the sweep below the same.
+const logMaxULP = 1
+
+// TestLog checks the assembly Log against the float64 logarithm rounded to
+// float32 on a sweep over the positive float32 numbers (subnormal, normal,
+// the largest), every number around 1 and around the split at √2, and its
+// special values; and the two forms against each other on odd sizes.
+func TestLog(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	for _, n := range sizes {
+		x := randVec(rng, n, 0, 10)
+		compare(t, "Log", func(b [][]float32) { Log(b[0], b[1]) }, make([]float32, n), x)
+	}
+	if !useAsm {
+		t.Skip("no AVX2/FMA here: the Go forms are the only ones")
+	}
+	var x []float32
+	for b := uint32(1); b < 0x7f800000; b += 4099 {
+		x = append(x, math.Float32frombits(b))
+	}
+	for _, c := range []float32{1, math.Sqrt2, math.Sqrt2 / 2, 2} {
+		for b := math.Float32bits(c) - 4096; b <= math.Float32bits(c)+4096; b++ {
+			x = append(x, math.Float32frombits(b))
+		}
+	}
+	x = append(x, 1e-45, 1.1754942e-38, 1.1754944e-38, math.MaxFloat32, math.SmallestNonzeroFloat32)
+	x = x[:len(x)&^7]
+	got := make([]float32, len(x))
+	Log(got, x)
+	var worst int64
+	var worstX float32
+	for i, v := range x {
+		want := float32(math.Log(float64(v)))
+		if d := ulps(got[i], want); d > worst {
+			worst, worstX = d, v
+		}
+		if d := ulps(got[i], want); d > logMaxULP {
+			t.Errorf("Log(%g) = %g, want %g (%d ulp)", v, got[i], want, d)
+		}
+	}
+	t.Logf("Log: at most %d ulp from the correctly rounded result (at %g), over %d values", worst, worstX, len(x))
+
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	special := []float32{0, float32(math.Copysign(0, -1)), -1, -1e-45, -inf, inf, nan, 1}
+	want := []float32{-inf, -inf, nan, nan, nan, inf, nan, 0}
+	for _, asm := range []bool{false, true} {
+		saved := useAsm
+		useAsm = asm
+		got := make([]float32, len(special))
+		Log(got, special)
+		useAsm = saved
+		for i, w := range want {
+			if !(got[i] == w || got[i] != got[i] && w != w) {
+				t.Errorf("asm %v: Log(%g) = %g, want %g", asm, special[i], got[i], w)
+			}
+		}
+	}
+}
+
+// softplusMaxULP bounds the error of the assembly Softplus above −87.33,
+// in float32 ulp of the correctly rounded result: a check of every float32
+// of [−87.33, 30] found 2 ulp at most (on 0.0006% of them), the sweep
+// below the same.
+const softplusMaxULP = 2
+
+// TestSoftplus checks the assembly Softplus against the float64 softplus
+// rounded to float32 on a sweep over the float32 numbers of [−87.33, 30]
+// (beyond which it is x, or 0 as documented), every number around the
+// switch of forms at 1 + e^−|x| = √2, and special values; and the two
+// forms against each other on odd sizes.
+func TestSoftplus(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	for _, n := range sizes {
+		x := randVec(rng, n, -20, 20)
+		compare(t, "Softplus", func(b [][]float32) { Softplus(b[0], b[1]) }, make([]float32, n), x)
+	}
+	if !useAsm {
+		t.Skip("no AVX2/FMA here: the Go forms are the only ones")
+	}
+	var x []float32
+	for b := uint32(0); b <= math.Float32bits(30); b += 97 {
+		x = append(x, math.Float32frombits(b), -math.Float32frombits(b))
+	}
+	for b := math.Float32bits(16); b <= math.Float32bits(87.33); b += 97 {
+		x = append(x, -math.Float32frombits(b))
+	}
+	// 1 + e^−|x| = √2 at |x| = −ln(√2 − 1) ≈ 0.8814.
+	for b := math.Float32bits(0.8814) - 4096; b <= math.Float32bits(0.8814)+4096; b++ {
+		x = append(x, math.Float32frombits(b), -math.Float32frombits(b))
+	}
+	x = x[:len(x)&^7]
+	got := make([]float32, len(x))
+	Softplus(got, x)
+	var worst int64
+	var worstX float32
+	for i, v := range x {
+		want := float32(softplus64(float64(v)))
+		if d := ulps(got[i], want); d > worst {
+			worst, worstX = d, v
+		}
+		if d := ulps(got[i], want); d > softplusMaxULP {
+			t.Errorf("Softplus(%g) = %g, want %g (%d ulp)", v, got[i], want, d)
+		}
+	}
+	t.Logf("Softplus: at most %d ulp from the correctly rounded result (at %g), over %d values", worst, worstX, len(x))
+
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	special := []float32{0, float32(math.Copysign(0, -1)), inf, -inf, nan, 15, 16, 100, 1e30, math.MaxFloat32,
+		-16, -17, -20, -87.3, -87.4, -100, -1e30, -math.MaxFloat32, 1e-30, -1e-30}
+	for _, asm := range []bool{false, true} {
+		saved := useAsm
+		useAsm = asm
+		got := make([]float32, len(special))
+		Softplus(got, special)
+		useAsm = saved
+		for i, v := range special {
+			w := float32(softplus64(float64(v)))
+			switch {
+			case v != v:
+				if got[i] == got[i] {
+					t.Errorf("asm %v: Softplus(NaN) = %g", asm, got[i])
+				}
+			case asm && v < -87.33654:
+				if got[i] != 0 {
+					t.Errorf("Softplus(%g) = %g, want 0 (subnormal results are flushed)", v, got[i])
+				}
+			case v >= 15 && got[i] != v:
+				t.Errorf("asm %v: Softplus(%g) = %g, want x itself", asm, v, got[i])
+			case ulps(got[i], w) > softplusMaxULP:
+				t.Errorf("asm %v: Softplus(%g) = %g, want %g", asm, v, got[i], w)
+			}
+		}
+	}
+}
+
+// TestSoftplusBackward checks SoftplusBackward, assembly and Go, against
+// gx + g·σ(x) in float64, on odd sizes, with values that saturate the
+// sigmoid.
+func TestSoftplusBackward(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 30))
+	for _, n := range append(sizes, 32, 63, 64, 100) {
+		gx, g, x := randVec(rng, n, -1, 1), randVec(rng, n, -2, 2), randVec(rng, n, -100, 100)
+		for i := range x {
+			if i%3 == 0 {
+				x[i] /= 20 // more values where σ is not 0 or 1
+			}
+		}
+		compare(t, "SoftplusBackward", func(b [][]float32) { SoftplusBackward(b[0], b[1], b[2]) }, gx, g, x)
+		for _, asm := range []bool{false, true} {
+			if asm && !useAsm {
+				continue
+			}
+			saved := useAsm
+			useAsm = asm
+			got := slices.Clone(gx)
+			SoftplusBackward(got, g, x)
+			useAsm = saved
+			for i := range got {
+				want := float64(gx[i]) + float64(g[i])/(1+math.Exp(-float64(x[i])))
+				if math.Abs(float64(got[i])-want) > 3e-7*(1+math.Abs(want)) {
+					t.Fatalf("n=%d asm %v: SoftplusBackward element %d = %g, want %g", n, asm, i, got[i], want)
+				}
+			}
+		}
+	}
+}
+
+// softmaxMaxRel bounds the relative error of SoftmaxRow's probabilities
+// (assembly and Go) above the least normal float32: 2⁻²², at most 4 ulp
+// of float32; the test's rows show 2.1·2⁻²⁴ at most.
+const softmaxMaxRel = 0x1p-22
+
+// TestSoftmaxRow checks both forms of SoftmaxRow against float64 on rows of
+// every length to 40 and some longer ones, of small, large and shifted
+// logits, in place as well, that it writes nothing past the row, and its
+// special values.
+func TestSoftmaxRow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	lengths := []int{255, 1000, 1027}
+	for n := 1; n <= 40; n++ {
+		lengths = append(lengths, n)
+	}
+	worst := 0.0
+	for _, n := range lengths {
+		for _, r := range [][2]float32{{-3, 3}, {-50, 50}, {1000, 1010}, {-1e4, -1e4 + 5}} {
+			x := randVec(rng, n, r[0], r[1])
+			m := float64(x[0])
+			for _, v := range x {
+				m = math.Max(m, float64(v))
+			}
+			var s float64
+			for _, v := range x {
+				s += math.Exp(float64(v) - m)
+			}
+			for _, asm := range []bool{false, true} {
+				if asm && !useAsm {
+					continue
+				}
+				for _, inPlace := range []bool{false, true} {
+					buf := make([]float32, n+9)
+					for i := range buf {
+						buf[i] = 42
+					}
+					src := x
+					if inPlace {
+						copy(buf, x)
+						src = buf[:n]
+					}
+					saved := useAsm
+					useAsm = asm
+					SoftmaxRow(buf[:n], src)
+					useAsm = saved
+					for i, v := range x {
+						w := math.Exp(float64(v)-m) / s
+						// Below the least normal float32 the absolute error
+						// of a rounding is all that counts; the assembly
+						// flushes e^(x − m) to 0 below e^−87.33.
+						d := math.Abs(float64(buf[i]) - w)
+						if asm && float64(v)-m < -87.33654 && buf[i] == 0 {
+							continue
+						}
+						if d > softmaxMaxRel*w && d > 0x1p-149 {
+							t.Errorf("n=%d %v asm %v in place %v: element %d: %g, want %g", n, r, asm, inPlace, i, buf[i], w)
+							break
+						}
+						if w > 0x1p-126 {
+							worst = math.Max(worst, d/w)
+						}
+					}
+					for i := n; i < len(buf); i++ {
+						if buf[i] != 42 {
+							t.Fatalf("n=%d asm %v: wrote %g at %d, past the row", n, asm, buf[i], i)
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("SoftmaxRow: relative error at most %.3g (%.2f ulp of 2⁻²⁴)", worst, worst/0x1p-24)
+
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	isNaN := func(v float32) bool { return v != v }
+	for _, c := range []struct {
+		name string
+		x    []float32
+		want func(i int, v float32) bool
+	}{
+		{"NaN", []float32{1, 2, nan, 3, 4, 5, 6, 7, 8, 9}, func(i int, v float32) bool { return isNaN(v) }},
+		{"NaN last", []float32{1, 2, 3, 4, 5, 6, 7, 8, nan}, func(i int, v float32) bool { return isNaN(v) }},
+		{"+Inf", []float32{1, 2, inf, 3, 4, 5, 6, 7, 8, 9}, func(i int, v float32) bool { return isNaN(v) }},
+		{"all −Inf", []float32{-inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf}, func(i int, v float32) bool { return isNaN(v) }},
+		{"−Inf", []float32{0, -inf, 0, 0, 0, 0, 0, 0, 0, 0}, func(i int, v float32) bool {
+			return i == 1 && v == 0 || i != 1 && v == float32(1.0/9)
+		}},
+		{"one", []float32{-7}, func(i int, v float32) bool { return v == 1 }},
+	} {
+		for _, asm := range []bool{false, true} {
+			if asm && !useAsm {
+				continue
+			}
+			saved := useAsm
+			useAsm = asm
+			dst := make([]float32, len(c.x))
+			SoftmaxRow(dst, c.x)
+			useAsm = saved
+			for i, v := range dst {
+				if !c.want(i, v) {
+					t.Errorf("%s asm %v: element %d = %g", c.name, asm, i, v)
+				}
+			}
+		}
+	}
+	SoftmaxRow(nil, nil)
+	SoftmaxRowBackward(nil, nil, nil)
+	LogSoftmaxRowBackward(nil, nil, nil)
+}
+
+// TestSoftmaxRowBackwards checks SoftmaxRowBackward and
+// LogSoftmaxRowBackward, assembly and Go, against their formulas in
+// float64 on rows of odd lengths.
+func TestSoftmaxRowBackwards(t *testing.T) {
+	rng := rand.New(rand.NewPCG(33, 34))
+	for _, n := range append(sizes, 2, 10, 16, 32, 33) {
+		x, g, gx := randVec(rng, n, -5, 5), randVec(rng, n, -1, 1), randVec(rng, n, -1, 1)
+		y, logy := make([]float32, n), make([]float32, n)
+		SoftmaxRow(y, x)
+		LogSoftmaxRow(logy, x)
+		var sy, sg float64
+		for i := range g {
+			sy += float64(g[i]) * float64(y[i])
+			sg += float64(g[i])
+		}
+		compare(t, "SoftmaxRowBackward", func(b [][]float32) { SoftmaxRowBackward(b[0], b[1], b[2]) }, gx, g, y)
+		compare(t, "LogSoftmaxRowBackward", func(b [][]float32) { LogSoftmaxRowBackward(b[0], b[1], b[2]) }, gx, g, logy)
+		for _, asm := range []bool{false, true} {
+			if asm && !useAsm {
+				continue
+			}
+			saved := useAsm
+			useAsm = asm
+			a, b := append(slices.Clone(gx), 42, 42, 42, 42, 42, 42, 42), append(slices.Clone(gx), 42, 42, 42, 42, 42, 42, 42)
+			SoftmaxRowBackward(a[:n], g, y)
+			LogSoftmaxRowBackward(b[:n], g, logy)
+			useAsm = saved
+			for i := n; i < len(a); i++ {
+				if a[i] != 42 || b[i] != 42 {
+					t.Fatalf("n=%d asm %v: wrote %g and %g at %d, past the row", n, asm, a[i], b[i], i)
+				}
+			}
+			for i := range gx {
+				// Errors of the size of the terms, |gx| + |g| + |s|·y.
+				scale := math.Abs(float64(gx[i])) + math.Abs(float64(g[i])) + math.Max(math.Abs(sy), math.Abs(sg))
+				want := float64(gx[i]) + float64(y[i])*(float64(g[i])-sy)
+				if math.Abs(float64(a[i])-want) > 3e-7*scale {
+					t.Fatalf("n=%d asm %v: SoftmaxRowBackward element %d = %g, want %g", n, asm, i, a[i], want)
+				}
+				want = float64(gx[i]) + float64(g[i]) - sg*math.Exp(float64(logy[i]))
+				if math.Abs(float64(b[i])-want) > 4e-7*scale {
+					t.Fatalf("n=%d asm %v: LogSoftmaxRowBackward element %d = %g, want %g", n, asm, i, b[i], want)
+				}
+			}
+		}
+	}
+}
