@@ -526,3 +526,41 @@ func TestMaxPoolBackwardFreshOverwritesEverything(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftmaxBackwardRowsInParallel checks the Softmax and LogSoftmax
+// backward on a batch large enough to be split across the cores against the
+// same rows taken one at a time: each row's gradient must be bitwise equal.
+func TestSoftmaxBackwardRowsInParallel(t *testing.T) {
+	const rows, cols = 3000, 10
+	x := tensor.New[float64](rows, cols)
+	w := tensor.New[float64](rows, cols)
+	for i := range x.Data {
+		x.Data[i] = float64((i*37)%23)/5 - 2
+		w.Data[i] = float64((i*11)%7) - 3
+	}
+	for _, log := range []bool{false, true} {
+		f := func(tp *Tape[float64], v *Var[float64]) *Var[float64] {
+			if log {
+				return tp.LogSoftmax(v)
+			}
+			return tp.Softmax(v)
+		}
+		tp := NewTape[float64]()
+		xv := tp.Leaf(x)
+		tp.Backward(tp.Sum(tp.Mul(f(tp, xv), tp.Const(w))))
+		for r := 0; r < rows; r += 499 {
+			row := tensor.New[float64](1, cols)
+			copy(row.Data, x.Data[r*cols:(r+1)*cols])
+			wr := tensor.New[float64](1, cols)
+			copy(wr.Data, w.Data[r*cols:(r+1)*cols])
+			tp1 := NewTape[float64]()
+			rv := tp1.Leaf(row)
+			tp1.Backward(tp1.Sum(tp1.Mul(f(tp1, rv), tp1.Const(wr))))
+			for j, g := range rv.Grad.Data {
+				if got := xv.Grad.Data[r*cols+j]; got != g {
+					t.Fatalf("log=%v row %d: dx[%d] = %v in the batch, %v alone", log, r, j, got, g)
+				}
+			}
+		}
+	}
+}

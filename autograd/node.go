@@ -162,6 +162,7 @@ type loops[T Float] struct {
 	elementwise elementwiseBackLoop[T]
 	addConst    addConstLoop[T]
 	convBias    convBiasLoop[T]
+	softmaxBack softmaxBackLoop[T]
 	maxPool     maxPoolLoop[T]
 	maxPoolBack maxPoolBackLoop[T]
 	avgPool     avgPoolLoop[T]

@@ -524,30 +524,9 @@ func (tp *Tape[T]) LogSoftmax(x *Var[T]) *Var[T] {
 	return out
 }
 
-// logSoftmaxBackward: dx += g − softmax(x)·Σg, row by row; for float32
-// through vec.LogSoftmaxRowBackward (Σg in float64, the softmax as eʸ from
-// the vector exponential).
-func (tp *Tape[T]) logSoftmaxBackward(n *node[T]) {
-	x := n.a
-	cols := x.Value.Dim(-1)
-	gx, g, y := tp.grad(x).Data, n.out.Grad.Data, n.out.Value.Data
-	if gx32, ok := any(gx).([]float32); ok {
-		g32, y32 := any(g).([]float32), any(y).([]float32)
-		for r := 0; r < len(g); r += cols {
-			vec.LogSoftmaxRowBackward(gx32[r:r+cols], g32[r:r+cols], y32[r:r+cols])
-		}
-		return
-	}
-	for r := 0; r < len(g); r += cols {
-		var s T
-		for _, v := range g[r : r+cols] {
-			s += v
-		}
-		for i := r; i < r+cols; i++ {
-			gx[i] += g[i] - T(math.Exp(float64(y[i])))*s
-		}
-	}
-}
+// logSoftmaxBackward: dx += g − softmax(x)·Σg, row by row, the rows in
+// parallel.
+func (tp *Tape[T]) logSoftmaxBackward(n *node[T]) { tp.softmaxRowsBackward(n, true) }
 
 // Softmax returns softmax(x) along the last axis.
 // With y = softmax(x): dx = y ⊙ (g − Σ g⊙y).
@@ -558,21 +537,53 @@ func (tp *Tape[T]) Softmax(x *Var[T]) *Var[T] {
 	return out
 }
 
-// softmaxBackward: dx += y ⊙ (g − Σ g⊙y), row by row; for float32 through
-// vec.SoftmaxRowBackward (Σ g⊙y in float64).
-func (tp *Tape[T]) softmaxBackward(n *node[T]) {
-	x := n.a
-	cols := x.Value.Dim(-1)
-	gx, g, y := tp.grad(x).Data, n.out.Grad.Data, n.out.Value.Data
+// softmaxBackward: dx += y ⊙ (g − Σ g⊙y), row by row, the rows in
+// parallel.
+func (tp *Tape[T]) softmaxBackward(n *node[T]) { tp.softmaxRowsBackward(n, false) }
+
+// softmaxRowsBackward runs the backward of Softmax (log false) or
+// LogSoftmax (log true) over the rows of n's output in parallel.
+func (tp *Tape[T]) softmaxRowsBackward(n *node[T], log bool) {
+	cols := n.a.Value.Dim(-1)
+	l := &tp.loops.softmaxBack
+	*l = softmaxBackLoop[T]{gx: tp.grad(n.a).Data, g: n.out.Grad.Data, y: n.out.Value.Data, cols: cols, log: log}
+	tp.parallel(len(l.g)/max(1, cols), max(1, elementwiseGrain/max(1, 8*cols)), l)
+}
+
+// softmaxBackLoop is the softmax backwards' loop over rows: for float32
+// through vec.SoftmaxRowBackward and vec.LogSoftmaxRowBackward (the sums in
+// float64).
+type softmaxBackLoop[T Float] struct {
+	gx, g, y []T
+	cols     int
+	log      bool
+}
+
+func (l *softmaxBackLoop[T]) run(lo, hi int) {
+	cols := l.cols
+	gx, g, y := l.gx[lo*cols:hi*cols], l.g[lo*cols:hi*cols], l.y[lo*cols:hi*cols]
 	if gx32, ok := any(gx).([]float32); ok {
 		g32, y32 := any(g).([]float32), any(y).([]float32)
 		for r := 0; r < len(g); r += cols {
-			vec.SoftmaxRowBackward(gx32[r:r+cols], g32[r:r+cols], y32[r:r+cols])
+			if l.log {
+				vec.LogSoftmaxRowBackward(gx32[r:r+cols], g32[r:r+cols], y32[r:r+cols])
+			} else {
+				vec.SoftmaxRowBackward(gx32[r:r+cols], g32[r:r+cols], y32[r:r+cols])
+			}
 		}
 		return
 	}
 	for r := 0; r < len(g); r += cols {
 		var s T
+		if l.log {
+			for _, v := range g[r : r+cols] {
+				s += v
+			}
+			for i := r; i < r+cols; i++ {
+				gx[i] += g[i] - T(math.Exp(float64(y[i])))*s
+			}
+			continue
+		}
 		for i := r; i < r+cols; i++ {
 			s += g[i] * y[i]
 		}
