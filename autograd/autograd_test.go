@@ -329,6 +329,9 @@ func TestFloat32ActivationsAndSoftmaxMatchFloat64(t *testing.T) {
 				func(i int, want float64) float64 { return 5e-7 * math.Abs(want) }},
 			{"Softplus", (*Tape[float64]).Softplus, (*Tape[float32]).Softplus,
 				func(i int, want float64) float64 { return 5e-7 * math.Abs(want) }},
+			{"Log(x²+1)", func(tp *Tape[float64], x *Var[float64]) *Var[float64] { return tp.Log(tp.AddScalar(tp.Square(x), 1)) },
+				func(tp *Tape[float32], x *Var[float32]) *Var[float32] { return tp.Log(tp.AddScalar(tp.Square(x), 1)) },
+				func(i int, want float64) float64 { return 1e-6*math.Abs(want) + 1e-7 }},
 			{"LogSoftmax", (*Tape[float64]).LogSoftmax, (*Tape[float32]).LogSoftmax,
 				func(i int, want float64) float64 {
 					var s float64

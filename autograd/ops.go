@@ -338,6 +338,10 @@ func (l *elementwiseBackLoop[T]) run(lo, hi int) {
 			dx[i] += g[i] * v
 		}
 	case opLog: // 1/x
+		if d, ok := any(dx).([]float32); ok {
+			vec.DivAdd(d, any(g).([]float32), any(x).([]float32))
+			return
+		}
 		for i, v := range x {
 			dx[i] += g[i] / v
 		}

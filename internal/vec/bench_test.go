@@ -236,3 +236,12 @@ func benchRowBackward(b *testing.B, f func(gx, g, y []float32), y0 float32) {
 		})
 	}
 }
+
+// BenchmarkDivAdd times the gradient through ln x, gx += g/x.
+func BenchmarkDivAdd(b *testing.B) {
+	gx, g, x := make([]float32, 1<<16), make([]float32, 1<<16), make([]float32, 1<<16)
+	for i := range x {
+		g[i], x[i] = float32(i%7)-3, float32(i%100)/10+0.5
+	}
+	benchValues(b, func() { DivAdd(gx, g, x) })
+}

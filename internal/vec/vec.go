@@ -892,3 +892,21 @@ func LogSoftmaxRowBackward(gx, g, y []float32) {
 		gx[i] += g[i] - s*float32(math.Exp(float64(v)))
 	}
 }
+
+// DivAdd sets gx ← gx + g/x, elementwise: the gradient through ln x. The
+// division and the sum are each rounded once in both forms, so they agree
+// exactly.
+func DivAdd(gx, g, x []float32) {
+	checkLen("DivAdd", len(gx), len(g), len(x))
+	n := 0
+	if useAsm {
+		n = len(gx) &^ 7
+		if n > 0 {
+			divAddAsm(gx[:n], g[:n], x[:n])
+		}
+	}
+	gx, g, x = gx[n:], g[n:len(gx)], x[n:len(gx)]
+	for i, v := range x {
+		gx[i] += g[i] / v
+	}
+}

@@ -114,3 +114,6 @@ func softmaxRowBackwardAsm(gx, g, y []float32)
 
 //go:noescape
 func logSoftmaxRowBackwardAsm(gx, g, y []float32)
+
+//go:noescape
+func divAddAsm(gx, grad, x []float32)

@@ -1743,3 +1743,24 @@ lbcopy:
 lbdone:
 	VZEROUPPER
 	RET
+
+// func divAddAsm(gx, grad, x []float32)
+//
+// gx += grad/x, 8 values a step: the division and the sum each rounded
+// once, as in the Go form.
+TEXT ·divAddAsm(SB), NOSPLIT, $0-72
+	MOVQ gx_base+0(FP), DI
+	MOVQ gx_len+8(FP), CX
+	MOVQ grad_base+24(FP), SI
+	MOVQ x_base+48(FP), R8
+	XORQ BX, BX
+daloop:
+	VMOVUPS (SI)(BX*4), Y0
+	VDIVPS  (R8)(BX*4), Y0, Y0
+	VADDPS  (DI)(BX*4), Y0, Y0
+	VMOVUPS Y0, (DI)(BX*4)
+	ADDQ    $8, BX
+	CMPQ    BX, CX
+	JLT     daloop
+	VZEROUPPER
+	RET

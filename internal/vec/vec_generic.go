@@ -53,3 +53,5 @@ func softplusBackwardAsm(gx, g, x []float32) { panic("vec: no assembly") }
 func softmaxRowAsm(dst, x []float32) (m float32)  { panic("vec: no assembly") }
 func softmaxRowBackwardAsm(gx, g, y []float32)    { panic("vec: no assembly") }
 func logSoftmaxRowBackwardAsm(gx, g, y []float32) { panic("vec: no assembly") }
+
+func divAddAsm(gx, grad, x []float32) { panic("vec: no assembly") }

@@ -1055,3 +1055,36 @@ func TestSoftmaxRowBackwards(t *testing.T) {
 		}
 	}
 }
+
+// TestDivAdd checks DivAdd, assembly and Go, against direct loops on odd
+// lengths, with zeros, infinities and NaN among the divisors: both forms
+// round the division and the sum once, so they must agree bitwise.
+func TestDivAdd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{1, 7, 8, 17, 255, 1000} {
+		gx, g, x := randVec(rng, n, -1, 1), randVec(rng, n, -3, 3), randVec(rng, n, -2, 2)
+		special := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.NaN()), 1e-30}
+		for i := 0; i < n && i < len(special); i++ {
+			x[(i*7)%n] = special[i]
+		}
+		want := append([]float32(nil), gx...)
+		for i := range want {
+			want[i] += g[i] / x[i]
+		}
+		for _, asm := range []bool{false, true} {
+			if asm && !useAsm {
+				continue
+			}
+			got := append([]float32(nil), gx...)
+			saved := useAsm
+			useAsm = asm
+			DivAdd(got, g, x)
+			useAsm = saved
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+					t.Fatalf("n=%d asm=%v: gx[%d] = %v, want %v", n, asm, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
