@@ -127,41 +127,63 @@ func convNaiveBias(s ConvShape, dy []float64) (db, dbAbs []float64) {
 	return db, dbAbs
 }
 
-func convTestType[T gemmElem](t *testing.T, kern func(gemmKernels) *gemmKernel[T]) {
+// convOperands are random operands of a convolution test, in T and, the
+// same values, in float64 for convNaive.
+type convOperands[T gemmElem] struct {
+	x, w, b, dy     []T
+	xf, wf, bf, dyf []float64
+}
+
+// newConvOperands draws the input, filters, bias and output gradient of
+// the convolution s from r, uniform in [−1, 1).
+func newConvOperands[T gemmElem](r *rand.Rand, s ConvShape) convOperands[T] {
+	oh, ow := s.OutputSize()
+	rnd := func(n int) ([]T, []float64) {
+		v, f := make([]T, n), make([]float64, n)
+		for i := range v {
+			v[i] = T(r.Float64()*2 - 1)
+			f[i] = float64(v[i])
+		}
+		return v, f
+	}
+	var o convOperands[T]
+	o.x, o.xf = rnd(s.Batch * s.Channels * s.Height * s.Width)
+	o.w, o.wf = rnd(s.Out * s.Channels / s.Groups * s.KernelH * s.KernelW)
+	o.b, o.bf = rnd(s.Out)
+	o.dy, o.dyf = rnd(s.Batch * s.Out * oh * ow)
+	return o
+}
+
+// convComparer returns the check of a kernel's result got against convNaive's
+// want: within T's rounding (3e-6 for float32, 1e-12 for float64) of the
+// sum of absolute terms abs, and not NaN.
+func convComparer[T gemmElem](t *testing.T, s ConvShape, name string) func(what string, got []T, want, abs []float64) {
 	eps := 1e-12
 	if _, ok := any(T(0)).(float32); ok {
 		eps = 3e-6
 	}
+	return func(what string, got []T, want, abs []float64) {
+		t.Helper()
+		for i := range want {
+			if d := math.Abs(float64(got[i]) - want[i]); d > eps*(abs[i]+1e-30) && d > 1e-300 || math.IsNaN(float64(got[i])) {
+				t.Fatalf("%s %s[%d] = %v, want %v (|terms| %g) for %+v", name, what, i, got[i], want[i], abs[i], s)
+			}
+		}
+	}
+}
+
+func convTestType[T gemmElem](t *testing.T, kern func(gemmKernels) *gemmKernel[T]) {
 	for _, set := range gemmKernelSets(t) {
 		k := kern(set.ks)
 		for ci, s := range convCases {
 			s := s.withDefaults()
 			t.Run(fmt.Sprintf("%s/%d", set.name, ci), func(t *testing.T) {
-				r := rand.New(rand.NewPCG(uint64(ci), 7))
-				oh, ow := s.OutputSize()
-				rnd := func(n int) ([]T, []float64) {
-					v, f := make([]T, n), make([]float64, n)
-					for i := range v {
-						v[i] = T(r.Float64()*2 - 1)
-						f[i] = float64(v[i])
-					}
-					return v, f
-				}
-				x, xf := rnd(s.Batch * s.Channels * s.Height * s.Width)
-				w, wf := rnd(s.Out * s.Channels / s.Groups * s.KernelH * s.KernelW)
-				b, bf := rnd(s.Out)
-				dy, dyf := rnd(s.Batch * s.Out * oh * ow)
-				y, dw, dc, dx, yAbs, dwAbs, dcAbs, dxAbs := convNaive(s, xf, wf, bf, dyf)
-				yNoBias, _, _, _, yAbs0, _, _, _ := convNaive(s, xf, wf, nil, dyf)
+				op := newConvOperands[T](rand.New(rand.NewPCG(uint64(ci), 7)), s)
+				x, w, b, dy, dyf := op.x, op.w, op.b, op.dy, op.dyf
+				y, dw, dc, dx, yAbs, dwAbs, dcAbs, dxAbs := convNaive(s, op.xf, op.wf, op.bf, dyf)
+				yNoBias, _, _, _, yAbs0, _, _, _ := convNaive(s, op.xf, op.wf, nil, dyf)
+				compare := convComparer[T](t, s, "")
 
-				compare := func(what string, got []T, want, abs []float64) {
-					t.Helper()
-					for i := range want {
-						if d := math.Abs(float64(got[i]) - want[i]); d > eps*(abs[i]+1e-30) && d > 1e-300 || math.IsNaN(float64(got[i])) {
-							t.Fatalf("%s[%d] = %v, want %v (|terms| %g) for %+v", what, i, got[i], want[i], abs[i], s)
-						}
-					}
-				}
 				gotY := make([]T, len(y))
 				for i := range gotY {
 					gotY[i] = T(math.NaN()) // must be overwritten
@@ -268,34 +290,11 @@ func TestConvPanics(t *testing.T) {
 // convCheckKernel runs the four convolution kernels with the micro-kernel
 // k on the geometry s and compares them with convNaive.
 func convCheckKernel[T gemmElem](t *testing.T, k *gemmKernel[T], s ConvShape, name string) {
-	eps := 1e-12
-	if _, ok := any(T(0)).(float32); ok {
-		eps = 3e-6
-	}
 	s = s.withDefaults()
-	r := rand.New(rand.NewPCG(uint64(s.Channels), 7))
-	oh, ow := s.OutputSize()
-	rnd := func(n int) ([]T, []float64) {
-		v, f := make([]T, n), make([]float64, n)
-		for i := range v {
-			v[i] = T(r.Float64()*2 - 1)
-			f[i] = float64(v[i])
-		}
-		return v, f
-	}
-	x, xf := rnd(s.Batch * s.Channels * s.Height * s.Width)
-	w, wf := rnd(s.Out * s.Channels / s.Groups * s.KernelH * s.KernelW)
-	b, bf := rnd(s.Out)
-	dy, dyf := rnd(s.Batch * s.Out * oh * ow)
-	y, dw, dc, dx, yAbs, dwAbs, dcAbs, dxAbs := convNaive(s, xf, wf, bf, dyf)
-	compare := func(what string, got []T, want, abs []float64) {
-		t.Helper()
-		for i := range want {
-			if d := math.Abs(float64(got[i]) - want[i]); d > eps*(abs[i]+1e-30) && d > 1e-300 || math.IsNaN(float64(got[i])) {
-				t.Fatalf("%s %s[%d] = %v, want %v (|terms| %g) for %+v", name, what, i, got[i], want[i], abs[i], s)
-			}
-		}
-	}
+	op := newConvOperands[T](rand.New(rand.NewPCG(uint64(s.Channels), 7)), s)
+	x, w, b, dy, dyf := op.x, op.w, op.b, op.dy, op.dyf
+	y, dw, dc, dx, yAbs, dwAbs, dcAbs, dxAbs := convNaive(s, op.xf, op.wf, op.bf, dyf)
+	compare := convComparer[T](t, s, name)
 	gotY := make([]T, len(y))
 	for i := range gotY {
 		gotY[i] = T(math.NaN())
