@@ -90,9 +90,9 @@ func BenchmarkAxpyExp(b *testing.B) {
 	benchValues(b, func() { AxpyExp(1e-3, x, y) })
 }
 
-// BenchmarkLogSoftmaxRow times LogSoftmaxRow on 64K logits in rows of 10
-// (MNIST's classes) and of 1000.
-func BenchmarkLogSoftmaxRow(b *testing.B) {
+// benchRows times f on 64K logits in rows of 10 (MNIST's classes) and of
+// 1000.
+func benchRows(b *testing.B, f func(dst, x []float32)) {
 	x, y := make([]float32, 1<<16), make([]float32, 1<<16)
 	for i := range x {
 		x[i] = float32(i%37)/4 - 4
@@ -102,11 +102,16 @@ func BenchmarkLogSoftmaxRow(b *testing.B) {
 			rows := len(x) / cols
 			benchValues(b, func() {
 				for r := range rows {
-					LogSoftmaxRow(y[r*cols:(r+1)*cols], x[r*cols:(r+1)*cols])
+					f(y[r*cols:(r+1)*cols], x[r*cols:(r+1)*cols])
 				}
 			})
 		})
 	}
+}
+
+// BenchmarkLogSoftmaxRow times LogSoftmaxRow (benchRows).
+func BenchmarkLogSoftmaxRow(b *testing.B) {
+	benchRows(b, func(dst, x []float32) { LogSoftmaxRow(dst, x) })
 }
 
 // BenchmarkSum64 times the float64-accumulating sum of 64K values.
@@ -190,24 +195,8 @@ func BenchmarkSoftplusBackward(b *testing.B) {
 	benchValues(b, func() { SoftplusBackward(gx, g, x) })
 }
 
-// BenchmarkSoftmaxRow times SoftmaxRow on 64K logits in rows of 10 and of
-// 1000, as BenchmarkLogSoftmaxRow.
-func BenchmarkSoftmaxRow(b *testing.B) {
-	x, y := make([]float32, 1<<16), make([]float32, 1<<16)
-	for i := range x {
-		x[i] = float32(i%37)/4 - 4
-	}
-	for _, cols := range []int{10, 1000} {
-		b.Run(fmt.Sprintf("cols=%d", cols), func(b *testing.B) {
-			rows := len(x) / cols
-			benchValues(b, func() {
-				for r := range rows {
-					SoftmaxRow(y[r*cols:(r+1)*cols], x[r*cols:(r+1)*cols])
-				}
-			})
-		})
-	}
-}
+// BenchmarkSoftmaxRow times SoftmaxRow (benchRows).
+func BenchmarkSoftmaxRow(b *testing.B) { benchRows(b, SoftmaxRow) }
 
 // BenchmarkSoftmaxRowBackward and BenchmarkLogSoftmaxRowBackward time the
 // backward steps of the softmax and the log-softmax on 64K values in rows

@@ -704,28 +704,37 @@ func TestMaxPool2Backward(t *testing.T) {
 	}
 }
 
+// checkAccumulation runs the kernel f (gx ← gx + …), assembly and Go, on a
+// copy of gx and checks element i against want(i), computed in float64,
+// within float32 rounding.
+func checkAccumulation(t *testing.T, name string, f func(gx, g, y []float32), gx, g, y []float32, want func(i int) float64) {
+	t.Helper()
+	for _, asm := range []bool{false, true} {
+		if asm && !useAsm {
+			continue
+		}
+		saved := useAsm
+		useAsm = asm
+		got := slices.Clone(gx)
+		f(got, g, y)
+		useAsm = saved
+		for i := range got {
+			if w := want(i); math.Abs(float64(got[i])-w) > 3e-7*(1+math.Abs(w)) {
+				t.Fatalf("n=%d asm %v: %s element %d = %g, want %g", len(gx), asm, name, i, got[i], w)
+			}
+		}
+	}
+}
+
 // TestMulAdd checks MulAdd, assembly and Go, against float64 on odd sizes.
 func TestMulAdd(t *testing.T) {
 	rng := rand.New(rand.NewPCG(23, 24))
 	for _, n := range append(sizes, 32, 63, 64, 100) {
 		gx, g, y := randVec(rng, n, -1, 1), randVec(rng, n, -2, 2), randVec(rng, n, 0, 3)
 		compare(t, "MulAdd", func(b [][]float32) { MulAdd(b[0], b[1], b[2]) }, gx, g, y)
-		for _, asm := range []bool{false, true} {
-			if asm && !useAsm {
-				continue
-			}
-			saved := useAsm
-			useAsm = asm
-			got := slices.Clone(gx)
-			MulAdd(got, g, y)
-			useAsm = saved
-			for i := range got {
-				want := float64(gx[i]) + float64(g[i])*float64(y[i])
-				if math.Abs(float64(got[i])-want) > 3e-7*(1+math.Abs(want)) {
-					t.Fatalf("n=%d asm %v: MulAdd element %d = %g, want %g", n, asm, i, got[i], want)
-				}
-			}
-		}
+		checkAccumulation(t, "MulAdd", MulAdd, gx, g, y, func(i int) float64 {
+			return float64(gx[i]) + float64(g[i])*float64(y[i])
+		})
 	}
 }
 
@@ -879,22 +888,9 @@ func TestSoftplusBackward(t *testing.T) {
 			}
 		}
 		compare(t, "SoftplusBackward", func(b [][]float32) { SoftplusBackward(b[0], b[1], b[2]) }, gx, g, x)
-		for _, asm := range []bool{false, true} {
-			if asm && !useAsm {
-				continue
-			}
-			saved := useAsm
-			useAsm = asm
-			got := slices.Clone(gx)
-			SoftplusBackward(got, g, x)
-			useAsm = saved
-			for i := range got {
-				want := float64(gx[i]) + float64(g[i])/(1+math.Exp(-float64(x[i])))
-				if math.Abs(float64(got[i])-want) > 3e-7*(1+math.Abs(want)) {
-					t.Fatalf("n=%d asm %v: SoftplusBackward element %d = %g, want %g", n, asm, i, got[i], want)
-				}
-			}
-		}
+		checkAccumulation(t, "SoftplusBackward", SoftplusBackward, gx, g, x, func(i int) float64 {
+			return float64(gx[i]) + float64(g[i])/(1+math.Exp(-float64(x[i])))
+		})
 	}
 }
 
