@@ -146,43 +146,19 @@ func (g convGeom) shape(n int) tensor.ConvShape {
 }
 
 // conv2DBackward: dW += dY·colsᵀ, db += the sums of dY over the batch and
-// positions, and dx += col2im(Wᵀ·dY) (tensor's kernels).
+// positions, and dx += col2im(Wᵀ·dY), for those of x, W and b that need a
+// gradient (tensor.Conv2DBackward).
 func (tp *Tape[T]) conv2DBackward(n *node[T]) {
 	x, w, b, g := n.a, n.b, n.c, n.geom
-	dy := n.out.Grad.Data
-	L := g.oh * g.ow
-	var db []T
+	var dx, dw, db []T
 	if b != nil && b.requiresGrad {
 		db = tp.grad(b).Data
 	}
 	if w.requiresGrad {
-		// The bias gradient comes as one more column of the product.
-		tensor.Conv2DWeightGrad(g.shape(g.n), tp.grad(w).Data, db, x.Value.Data, dy)
-	} else if db != nil {
-		l := &tp.loops.convBias
-		*l = convBiasLoop[T]{db: db, dy: dy, g: g}
-		tp.parallel(g.o, max(1, (1<<15)/max(1, g.n*L)), l)
+		dw = tp.grad(w).Data
 	}
 	if x.requiresGrad {
-		tensor.Conv2DInputGrad(g.shape(g.n), tp.grad(x).Data, w.Value.Data, dy)
+		dx = tp.grad(x).Data
 	}
-}
-
-// convBiasLoop is the bias gradient's loop over output channels: each adds
-// up its planes of dY over the batch.
-type convBiasLoop[T Float] struct {
-	db, dy []T
-	g      convGeom
-}
-
-func (l *convBiasLoop[T]) run(lo, hi int) {
-	g := l.g
-	L := g.oh * g.ow
-	for o := lo; o < hi; o++ {
-		var s T
-		for n := 0; n < g.n; n++ {
-			s += sum(l.dy[(n*g.o+o)*L : (n*g.o+o+1)*L])
-		}
-		l.db[o] += s
-	}
+	tensor.Conv2DBackward(g.shape(g.n), dx, dw, db, x.Value.Data, w.Value.Data, n.out.Grad.Data)
 }

@@ -161,7 +161,6 @@ type loops[T Float] struct {
 
 	elementwise elementwiseBackLoop[T]
 	addConst    addConstLoop[T]
-	convBias    convBiasLoop[T]
 	softmaxBack softmaxBackLoop[T]
 	maxPool     maxPoolLoop[T]
 	maxPoolBack maxPoolBackLoop[T]

@@ -174,12 +174,10 @@ func (l *maxPoolBackLoop[T]) run(lo, hi int) {
 		dy, arg := any(l.dy).([]float32), any(l.arg).([]float32)
 		for u := lo; u < hi; u++ {
 			plane := dx[u*hw : (u+1)*hw]
-			for i := 0; i < g.oh; i++ {
-				r0, r1 := plane[2*i*g.w:(2*i+1)*g.w], plane[(2*i+1)*g.w:(2*i+2)*g.w]
-				vec.MaxPool2Backward(r0, r1, dy[u*L+i*g.ow:u*L+(i+1)*g.ow], arg[u*L+i*g.ow:], float32(2*i*g.w), float32(g.w), !l.fresh)
-				if l.fresh && g.w > 2*g.ow {
-					clear(r0[2*g.ow:])
-					clear(r1[2*g.ow:])
+			vec.MaxPool2RowsBackward(plane, dy[u*L:(u+1)*L], arg[u*L:(u+1)*L], g.oh, g.ow, g.w, !l.fresh)
+			if l.fresh && g.w > 2*g.ow {
+				for i := 0; i < 2*g.oh; i++ {
+					clear(plane[i*g.w+2*g.ow : (i+1)*g.w])
 				}
 			}
 			if l.fresh {
@@ -211,13 +209,7 @@ func maxPool2x2[T Float](y, arg []T, off int, plane []T, g convGeom) {
 		if arg != nil {
 			a32 = any(arg).([]float32)[off:]
 		}
-		for i := 0; i < g.oh; i++ {
-			var ar []float32
-			if a32 != nil {
-				ar = a32[i*g.ow : (i+1)*g.ow]
-			}
-			vec.MaxPool2(y32[i*g.ow:(i+1)*g.ow], ar, p32[2*i*g.w:(2*i+1)*g.w], p32[(2*i+1)*g.w:(2*i+2)*g.w], float32(2*i*g.w), float32(g.w))
-		}
+		vec.MaxPool2Rows(y32, a32, p32, g.oh, g.ow, g.w)
 		return
 	}
 	for i := 0; i < g.oh; i++ {

@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"github.com/descent-ml/descent/internal/race"
 	"math/rand/v2"
 	"testing"
 
@@ -16,9 +15,6 @@ import (
 // the MLP with every normalization and dropout, average pooling, the other
 // activations and losses, and the L2 term.
 func TestTrainingStepAllocatesNothing(t *testing.T) {
-	if race.Enabled {
-		t.Skip("the race detector makes sync.Pool drop values at random")
-	}
 	img := []int{1, 28, 28}
 	cnn := func(cfg ModelConfig[float32]) func(*rand.Rand) Module[float32] {
 		return func(rng *rand.Rand) Module[float32] { return CNN(rng, img, 10, cfg) }

@@ -2,8 +2,8 @@ package optim
 
 import (
 	"fmt"
-	"sync"
 
+	"github.com/descent-ml/descent/internal/cache"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
@@ -97,7 +97,7 @@ type Chained[T Float] struct {
 	blocks  func(lo, hi int)
 	plan    []block // the blocks of the flat vectors this optimizer updates
 	ranges  [][2]int
-	scratch sync.Pool // *[]T of blockSize: one update block per worker
+	scratch cache.Cache[[]T] // blockSize values: one update block per worker
 
 	// fuse, if not nil, runs the whole chain as one kernel (see fusion).
 	fuse    *fusion[T]
@@ -119,7 +119,7 @@ func NewChained[T Float](name string, tr Transform[T]) *Chained[T] {
 	o.blocks = o.runBlocks
 	o.fuse = newFusion(tr)
 	o.fusedFn = o.runFused
-	o.scratch.New = func() any {
+	o.scratch.New = func() *[]T {
 		b := make([]T, blockSize)
 		return &b
 	}
@@ -262,7 +262,7 @@ func (o *Chained[T]) runFused(lo, hi int) {
 // of w and the state.
 func (o *Chained[T]) runBlocks(lo, hi int) {
 	w, g, t := o.w, o.g, o.t
-	sp := o.scratch.Get().(*[]T)
+	sp := o.scratch.Get()
 	for _, b := range o.plan[lo:hi] {
 		u, ww := (*sp)[:b.n], w[b.at:b.at+b.n]
 		copy(u, g[b.at:b.at+b.n])

@@ -140,6 +140,9 @@ func Conv2DWeightGrad[T Float](s ConvShape, dw, db, x, dy []T) {
 }
 
 func conv2DWeightGrad[T gemmElem](kern *gemmKernel[T], s ConvShape, dw, db, x, dy []T) {
+	if conv2DWeightGradDirect(kern, s, dw, db, x, dy) {
+		return
+	}
 	oh, ow := s.OutputSize()
 	l := oh * ow
 	og, kg := s.Out/s.Groups, s.Channels/s.Groups*s.KernelH*s.KernelW
@@ -156,6 +159,70 @@ func conv2DWeightGrad[T gemmElem](kern *gemmKernel[T], s ConvShape, dw, db, x, d
 			g.cExtra = db[gr*og:]
 		}
 		g.solve()
+	}
+}
+
+// Conv2DBackward adds to dx, dw and db the gradients of a loss with
+// respect to the input, the filters and the bias of Conv2D (any of them
+// nil when not wanted), given the loss's gradient dy with respect to the
+// output: Conv2DInputGrad, Conv2DWeightGrad and the bias gradient Σ dY
+// together. When few of dy's values are nonzero (a convolution followed by
+// a ReLU and a max-pooling, in training), it works from the list of
+// nonzeros, on all cores, instead of the products; the results agree up to
+// float32 rounding. It panics, naming the geometry, if the shape is invalid
+// or a slice too short.
+func Conv2DBackward[T Float](s ConvShape, dx, dw, db, x, w, dy []T) {
+	lx, ldx, ldw, lb := len(x), -1, len(w), -1
+	if dx != nil {
+		ldx = len(dx)
+	}
+	if dw != nil {
+		ldw = min(ldw, len(dw))
+	}
+	if db != nil {
+		lb = len(db)
+	}
+	s.check("Conv2DBackward", lx, ldw, len(dy), lb, -1)
+	s.check("Conv2DBackward", ldx, -1, -1, -1, -1)
+	if s.Batch == 0 {
+		return
+	}
+	switch unsafe.Sizeof(T(0)) {
+	case 4:
+		conv2DBackward(gemmDefault.f32, s, gemmView[float32](dx), gemmView[float32](dw), gemmView[float32](db), gemmView[float32](x), gemmView[float32](w), gemmView[float32](dy))
+	default:
+		conv2DBackward(gemmDefault.f64, s, gemmView[float64](dx), gemmView[float64](dw), gemmView[float64](db), gemmView[float64](x), gemmView[float64](w), gemmView[float64](dy))
+	}
+}
+
+func conv2DBackward[T gemmElem](kern *gemmKernel[T], s ConvShape, dx, dw, db, x, w, dy []T) {
+	if conv2DBackwardSparse(kern, s, dx, dw, db, x, w, dy) {
+		return
+	}
+	switch {
+	case dw != nil:
+		conv2DWeightGrad(kern, s, dw, db, x, dy)
+	case db != nil:
+		conv2DBiasGrad(s, db, dy)
+	}
+	if dx != nil {
+		conv2DInputGrad(kern, s, dx, w, dy)
+	}
+}
+
+// conv2DBiasGrad adds Σ dY over the batch and the positions to each
+// output channel's db (the bias gradient when the filters need none).
+func conv2DBiasGrad[T gemmElem](s ConvShape, db, dy []T) {
+	oh, ow := s.OutputSize()
+	l := oh * ow
+	for o := 0; o < s.Out; o++ {
+		var sum T
+		for n := 0; n < s.Batch; n++ {
+			for _, v := range dy[(n*s.Out+o)*l:][:l] {
+				sum += v
+			}
+		}
+		db[o] += sum
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/descent-ml/descent/internal/cache"
 	"github.com/descent-ml/descent/internal/parallel"
 	"github.com/descent-ml/descent/internal/vec"
 )
@@ -64,21 +65,21 @@ type convInput[T gemmElem] struct {
 	n0, bigNB     int // the big path's current images
 }
 
-var convInputPools sync.Map // reflect.Type of T → *sync.Pool of *convInput[T]
+var convInputPools sync.Map // reflect.Type of T → *cache.Cache of *convInput[T]
 
-func getConvInput[T gemmElem]() (*sync.Pool, *convInput[T]) {
+func getConvInput[T gemmElem]() (*cache.Cache[convInput[T]], *convInput[T]) {
 	key := reflect.TypeFor[T]()
 	p, ok := convInputPools.Load(key)
 	if !ok {
-		p, _ = convInputPools.LoadOrStore(key, &sync.Pool{New: func() any {
+		p, _ = convInputPools.LoadOrStore(key, &cache.Cache[convInput[T]]{New: func() *convInput[T] {
 			c := new(convInput[T])
 			c.body = c.chunk
 			c.col2imBody = c.col2imRange
 			return c
 		}})
 	}
-	pool := p.(*sync.Pool)
-	return pool, pool.Get().(*convInput[T])
+	pool := p.(*cache.Cache[convInput[T]])
+	return pool, pool.Get()
 }
 
 func conv2DInputGrad[T gemmElem](kern *gemmKernel[T], s ConvShape, dx, w, dy []T) {

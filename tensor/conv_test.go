@@ -24,6 +24,12 @@ var convCases = []ConvShape{
 	{Batch: 2, Channels: 6, Height: 8, Width: 8, Out: 9, KernelH: 3, KernelW: 3, Groups: 3, PadH: 1, PadW: 1},
 	{Batch: 3, Channels: 4, Height: 10, Width: 10, Out: 4, KernelH: 3, KernelW: 3, Groups: 4, StrideH: 2, StrideW: 2},
 	{Batch: 2, Channels: 2, Height: 3, Width: 40, Out: 3, KernelH: 3, KernelW: 1, StrideW: 2},
+	// The direct weight gradient (conv2DWeightGradDirect): an odd number
+	// of output channels, rows of two full vectors and a tail of 5,
+	// padding; and groups of three output channels, rows of a vector
+	// and a tail of 2, three taps a kernel row.
+	{Batch: 3, Channels: 2, Height: 15, Width: 21, Out: 5, KernelH: 5, KernelW: 5, PadH: 2, PadW: 2},
+	{Batch: 2, Channels: 4, Height: 6, Width: 12, Out: 6, KernelH: 2, KernelW: 3, Groups: 2},
 	// One image's column gradient is larger than a core's share
 	// (convLocalCols): the input gradient takes its other path.
 	{Batch: 2, Channels: 4, Height: 87, Width: 86, Out: 2, KernelH: 3, KernelW: 3, PadH: 1, PadW: 1},
@@ -252,6 +258,80 @@ func TestConvMatchesDirectLoops(t *testing.T) {
 	t.Run("float64", func(t *testing.T) { convTestType(t, func(ks gemmKernels) *gemmKernel[float64] { return ks.f64 }) })
 }
 
+// convSparseCases are geometries that the sparse backward pass takes
+// (channels a multiple of 8, one group, strides and dilations 1): the
+// CNN's conv2, padding, a non-square kernel, kernel rows of a single vector.
+var convSparseCases = []ConvShape{
+	{Batch: 4, Channels: 32, Height: 12, Width: 12, Out: 64, KernelH: 5, KernelW: 5},
+	{Batch: 3, Channels: 8, Height: 7, Width: 9, Out: 5, KernelH: 3, KernelW: 2, PadH: 1, PadW: 2},
+	{Batch: 2, Channels: 16, Height: 6, Width: 5, Out: 3, KernelH: 1, KernelW: 1},
+	{Batch: 2, Channels: 24, Height: 9, Width: 11, Out: 7, KernelH: 3, KernelW: 3, PadH: 1, PadW: 1},
+}
+
+// TestConvBackwardSparse checks Conv2DBackward against direct loops with
+// output gradients of a few nonzeros (the sparse path where the kernels
+// have it) and of many (the products), asking for every combination of
+// the three gradients, with the assembly and the Go kernels.
+func TestConvBackwardSparse(t *testing.T) {
+	for _, set := range gemmKernelSets(t) {
+		k := set.ks.f32
+		for ci, s := range append(append([]ConvShape(nil), convSparseCases...), convCases...) {
+			s := s.withDefaults()
+			for _, density := range []float64{0, 0.1, 0.3, 0.6} {
+				t.Run(fmt.Sprintf("%s/%d/%v", set.name, ci, density), func(t *testing.T) {
+					r := rand.New(rand.NewPCG(uint64(ci), 9))
+					op := newConvOperands[float32](r, s)
+					for i := range op.dy {
+						if r.Float64() >= density {
+							op.dy[i], op.dyf[i] = 0, 0
+						}
+					}
+					_, dw, _, dx, _, dwAbs, _, dxAbs := convNaive(s, op.xf, op.wf, op.bf, op.dyf)
+					db, dbAbs := convNaiveBias(s, op.dyf)
+					for i := range dw {
+						dw[i]++
+						dwAbs[i]++
+					}
+					for i := range db {
+						db[i]++
+						dbAbs[i]++
+					}
+					for i := range dx {
+						dx[i]--
+						dxAbs[i]++
+					}
+					compare := convComparer[float32](t, s, "")
+					for _, want := range []struct{ dx, dw, db bool }{{true, true, true}, {true, false, false}, {false, true, false}, {false, false, true}, {true, false, true}} {
+						var gotDX, gotDW, gotDB []float32
+						if want.dx {
+							gotDX = make([]float32, len(dx))
+							fill(gotDX, -1)
+						}
+						if want.dw {
+							gotDW = make([]float32, len(dw))
+							fill(gotDW, 1)
+						}
+						if want.db {
+							gotDB = make([]float32, len(db))
+							fill(gotDB, 1)
+						}
+						conv2DBackward(k, s, gotDX, gotDW, gotDB, op.x, op.w, op.dy)
+						if want.dx {
+							compare(fmt.Sprintf("dx %+v", want), gotDX, dx, dxAbs)
+						}
+						if want.dw {
+							compare(fmt.Sprintf("dw %+v", want), gotDW, dw, dwAbs)
+						}
+						if want.db {
+							compare(fmt.Sprintf("db %+v", want), gotDB, db, dbAbs)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
 // TestConvPanics checks that bad geometries and short slices panic with a
 // message naming the geometry.
 func TestConvPanics(t *testing.T) {
@@ -273,6 +353,9 @@ func TestConvPanics(t *testing.T) {
 		{"short db", func() { Conv2DWeightGrad(s, w, make([]float32, 3), x, y) }},
 		{"short dcols", func() { Conv2DColumnGrad(s, make([]float32, 10), w, y) }},
 		{"short dx", func() { Conv2DInputGrad(s, x[1:], w, y) }},
+		{"backward: short dx", func() { Conv2DBackward(s, x[1:], w, nil, x, w, y) }},
+		{"backward: short dw", func() { Conv2DBackward(s, x, w[1:], nil, x, w, y) }},
+		{"backward: short dy", func() { Conv2DBackward(s, x, w, nil, x, w, y[1:]) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/descent-ml/descent/internal/cache"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
@@ -237,23 +238,22 @@ func (s *gemmScratch[T]) buffers(n int) []gemmBuffers[T] {
 }
 
 // gemmPools caches packing buffers between calls: reflect.Type of the
-// element type → *sync.Pool of *gemmScratch[T]. It is a cache, not state:
-// any buffer may be dropped at any time.
+// element type → *cache.Cache of *gemmScratch[T].
 var gemmPools sync.Map
 
-// gemmGetScratch takes a scratch buffer for element type T from the pool.
-func gemmGetScratch[T gemmElem]() (*sync.Pool, *gemmScratch[T]) {
+// gemmGetScratch takes a scratch buffer for element type T from the cache.
+func gemmGetScratch[T gemmElem]() (*cache.Cache[gemmScratch[T]], *gemmScratch[T]) {
 	key := reflect.TypeFor[T]()
 	p, ok := gemmPools.Load(key)
 	if !ok {
-		p, _ = gemmPools.LoadOrStore(key, &sync.Pool{New: func() any {
+		p, _ = gemmPools.LoadOrStore(key, &cache.Cache[gemmScratch[T]]{New: func() *gemmScratch[T] {
 			s := new(gemmScratch[T])
 			s.body = s.band
 			return s
 		}})
 	}
-	pool := p.(*sync.Pool)
-	return pool, pool.Get().(*gemmScratch[T])
+	c := p.(*cache.Cache[gemmScratch[T]])
+	return c, c.Get()
 }
 
 // gemmGrow returns buf resliced to n elements, reallocated if too small.

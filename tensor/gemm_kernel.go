@@ -39,6 +39,16 @@ type gemmKernel[T gemmElem] struct {
 	// value, op(B)[p0][j0], which is B[p0·ldb+j0] as stored, or B[j0·ldb+p0]
 	// when trans. Without it, and for edge panels, gemmPackB packs in Go.
 	packB func(panel, b []T, ldb int, trans bool, kc int)
+	// convWGradRow, if set, is the direct weight-gradient kernel of
+	// small convolutions (sconvWGradRow gives its contract); without it
+	// every weight gradient is a product.
+	convWGradRow func(kw, imgs, oh, ow int, dy []T, dyNext, dySkip int, x []T, xRow, xSkip int, acc *[12][8]T)
+	// convScatter and convGather, if set, are the kernels of the sparse
+	// convolution backward pass (sconvSparseScatter and
+	// sconvSparseGather give their contracts); without them the backward
+	// pass is always a pair of products.
+	convScatter func(n int, offs []int32, gs, dst, src []T, rows, vecs, dstRow int)
+	convGather  func(n int, offs []int32, gs, src, dst []T, rows, vecs, srcRow int)
 }
 
 // gemmGo32 and gemmGo64 are the portable kernels: Gemm's fallback on

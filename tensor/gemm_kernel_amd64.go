@@ -2,7 +2,11 @@
 
 package tensor
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:generate go run ./internal/asmgen -out gemm_kernel_amd64.s
 
@@ -25,7 +29,7 @@ import "golang.org/x/sys/cpu"
 // must save the YMM registers) supports AVX2 and FMA; the check is made
 // once, at package initialization.
 var (
-	gemmAVX2F32 = &gemmKernel[float32]{name: "avx2-6x16", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, maxShared: gemmMaxShared, tile: sgemmTile, packA: sgemmPackA, packB: sgemmPackB}
+	gemmAVX2F32 = &gemmKernel[float32]{name: "avx2-6x16", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, maxShared: gemmMaxShared, tile: sgemmTile, packA: sgemmPackA, packB: sgemmPackB, convWGradRow: sconvWGradRowChecked, convScatter: sconvSparseScatterChecked, convGather: sconvSparseGatherChecked}
 	gemmAVX2F64 = &gemmKernel[float64]{name: "avx2-6x8", mr: 6, nr: 8, mc: 72, kc: 256, nc: 4080, maxShared: gemmMaxShared, tile: dgemmTile, packA: dgemmPackA, packB: dgemmPackB}
 )
 
@@ -283,4 +287,72 @@ func gemmGather(n int, src []float32, offs []int, lo, hi int, dst []float32, ldd
 		sgemmGather16(len(offs), &src[0], &offs[0], &dst[0], ldd)
 	}
 	return true
+}
+
+// sconvWGradRow is the direct weight-gradient kernel of one kernel row
+// (conv_amd64.s; conv2DWeightGradDirect calls it through
+// sconvWGradRowChecked).
+//
+//go:noescape
+func sconvWGradRow(kw, imgs, oh, ow int, dy *float32, dyNext, dySkip int, x *float32, xRow, xSkip int, acc *[12][8]float32)
+
+// sconvWGradRowChecked checks the bounds that sconvWGradRow relies on and
+// calls it: kw is 3 or 5, and the last values it reads, of the second
+// channel's gradient and of the input row under the last image's last
+// output row, lie in dy and x.
+func sconvWGradRowChecked(kw, imgs, oh, ow int, dy []float32, dyNext, dySkip int, x []float32, xRow, xSkip int, acc *[12][8]float32) {
+	if imgs < 1 || oh < 1 || ow < 1 {
+		*acc = [12][8]float32{}
+		return
+	}
+	lastDY := (imgs-1)*(oh*ow+dySkip) + dyNext + oh*ow - 1
+	lastX := (imgs-1)*(oh*xRow+xSkip) + (oh-1)*xRow + ow + kw - 2
+	if (kw != 3 && kw != 5) || dyNext < 0 || dySkip < 0 || xRow < ow+kw-1 || xSkip < 0 || lastDY >= len(dy) || lastX >= len(x) {
+		panic("tensor: sconvWGradRow: operands out of range")
+	}
+	sconvWGradRow(kw, imgs, oh, ow, &dy[0], dyNext, dySkip, &x[0], xRow, xSkip, acc)
+}
+
+// sconvSparseScatter and sconvSparseGather are the kernels of the sparse
+// convolution backward pass (conv_amd64.s; conv2DBackwardSparse calls them
+// through the checked forms below).
+//
+//go:noescape
+func sconvSparseScatter(n int, offs *int32, gs *float32, dst, src *float32, rows, vecs, dstRow int)
+
+//go:noescape
+func sconvSparseGather(n int, offs *int32, gs *float32, src, dst *float32, rows, vecs, srcRow int)
+
+// sconvSparseCheck panics unless the n entries' blocks of rows rows of
+// 8·vecs values, row values apart from offs[e], lie in a slice of length
+// size, and the kernel's block, rows·8·vecs values, in one of length kernel.
+func sconvSparseCheck(name string, n int, offs []int32, gs []float32, size, kernel, rows, vecs, row int) {
+	if n < 0 || len(offs) < n || len(gs) < n || rows < 1 || vecs < 1 || row < 8*vecs || kernel < rows*8*vecs {
+		panic("tensor: " + name + ": operands out of range")
+	}
+	lo, hi := int32(math.MaxInt32), int32(-1)
+	for _, o := range offs[:n] {
+		lo, hi = min(lo, o), max(hi, o)
+	}
+	if n > 0 && (lo < 0 || int(hi)+(rows-1)*row+8*vecs > size) {
+		panic("tensor: " + name + ": an entry out of range")
+	}
+}
+
+// sconvSparseScatterChecked checks the bounds that sconvSparseScatter
+// relies on and calls it.
+func sconvSparseScatterChecked(n int, offs []int32, gs, dst, src []float32, rows, vecs, dstRow int) {
+	sconvSparseCheck("sconvSparseScatter", n, offs, gs, len(dst), len(src), rows, vecs, dstRow)
+	if n > 0 {
+		sconvSparseScatter(n, &offs[0], &gs[0], &dst[0], &src[0], rows, vecs, dstRow)
+	}
+}
+
+// sconvSparseGatherChecked checks the bounds that sconvSparseGather relies
+// on and calls it.
+func sconvSparseGatherChecked(n int, offs []int32, gs, src, dst []float32, rows, vecs, srcRow int) {
+	sconvSparseCheck("sconvSparseGather", n, offs, gs, len(src), len(dst), rows, vecs, srcRow)
+	if n > 0 {
+		sconvSparseGather(n, &offs[0], &gs[0], &src[0], &dst[0], rows, vecs, srcRow)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/descent-ml/descent/internal/cache"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
@@ -25,8 +26,8 @@ type job[T Float] struct {
 	// each of the m positions after it.
 	n, m int
 
-	body func(lo, hi int) // j.run
-	pool *sync.Pool       // where j goes back
+	body func(lo, hi int)     // j.run
+	pool *cache.Cache[job[T]] // where j goes back
 }
 
 // kernel names the loop that a job runs.
@@ -43,7 +44,7 @@ const (
 )
 
 // jobPools holds the recycled jobs: reflect.Type of the element type →
-// *sync.Pool of *job[T] (as gemmPools holds Gemm's scratch).
+// *cache.Cache of *job[T] (as gemmPools holds Gemm's scratch).
 var jobPools sync.Map
 
 // newJob returns a job of the given kind from the pool.
@@ -51,21 +52,21 @@ func newJob[T Float](kind kernel) *job[T] {
 	key := reflect.TypeFor[T]()
 	p, ok := jobPools.Load(key)
 	if !ok {
-		pool := new(sync.Pool)
-		pool.New = func() any {
+		pool := new(cache.Cache[job[T]])
+		pool.New = func() *job[T] {
 			j := &job[T]{pool: pool}
 			j.body = j.run
 			return j
 		}
 		p, _ = jobPools.LoadOrStore(key, pool)
 	}
-	j := p.(*sync.Pool).Get().(*job[T])
+	j := p.(*cache.Cache[job[T]]).Get()
 	j.kind = kind
 	return j
 }
 
 // parallelFor runs the job over [0, n) with parallel.For (ranges of at
-// least grain iterations) and returns it to the pool.
+// least grain iterations) and returns it to the cache.
 func (j *job[T]) parallelFor(n, grain int) {
 	parallel.For(n, grain, j.body)
 	*j = job[T]{body: j.body, pool: j.pool} // drop the references to the operands

@@ -20,6 +20,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/descent-ml/descent/internal/cache"
 )
 
 // spinFor is how long an idle worker, or a caller waiting for its loop's
@@ -42,7 +44,7 @@ type task struct {
 var (
 	startOnce sync.Once
 	tasks     chan task
-	calls     = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
+	calls     = cache.Cache[call]{New: func() *call { return &call{done: make(chan struct{}, 1)} }}
 )
 
 func (t task) run() {
@@ -111,7 +113,7 @@ func For(n, grain int, body func(lo, hi int)) {
 		return
 	}
 	startOnce.Do(start)
-	c := calls.Get().(*call)
+	c := calls.Get()
 	c.body = body
 	c.pending.Store(int32(chunks - 1))
 	for k := 1; k < chunks; k++ {

@@ -1,9 +1,8 @@
 //go:build !race
 
 // Package race reports whether the race detector is on, for tests that must
-// skip under it: it makes sync.Pool drop values at random (so allocation
-// counts change), and Hogwild's lock-free updates are data races by design
-// (Niu et al. 2011).
+// skip under it: Hogwild's lock-free updates are data races by design (Niu
+// et al. 2011).
 package race
 
 // Enabled reports whether the binary was built with -race.

@@ -475,11 +475,16 @@ func MaxPool2(y, arg, r0, r1 []float32, pos, w float32) {
 		if arg != nil {
 			a = &arg[0]
 		}
-		if !maxPool2Asm(n/8, n%8, &r0[0], &r1[0], &y[0], a, pos, w) {
+		if !maxPool2Asm(1, n/8, n%8, &r0[0], &r1[0], &y[0], a, 0, pos, 0, w) {
 			return
 		}
 	}
-	for j := 0; j < n; j++ {
+	maxPool2Go(y, arg, r0, r1, pos, w)
+}
+
+// maxPool2Go is MaxPool2 in Go, without the checks.
+func maxPool2Go(y, arg, r0, r1 []float32, pos, w float32) {
+	for j := range y {
 		a, b, c, d := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
 		// The maximum, then the first position holding it: conditional
 		// moves, since the branches of a running comparison mispredict
@@ -512,6 +517,58 @@ func MaxPool2(y, arg, r0, r1 []float32, pos, w float32) {
 		if arg != nil {
 			arg[j] = pos + float32(2*j) + at
 		}
+	}
+}
+
+// MaxPool2Rows is MaxPool2 for rows output rows of ow values of one input
+// plane x of width w ≥ 2·ow: output row i, at y[i·ow:] (and its positions
+// at arg[i·ow:] unless arg is nil), pools the input rows 2i and 2i+1 of
+// x, and the positions are offsets from x's start. One call does the
+// rows that MaxPool2 would do in rows calls. It panics if x, y or arg is
+// too short.
+func MaxPool2Rows(y, arg, x []float32, rows, ow, w int) {
+	if rows < 0 || ow < 0 || w < 2*ow || len(y) < rows*ow || (arg != nil && len(arg) < rows*ow) || rows > 0 && len(x) < (2*rows-1)*w+2*ow {
+		panic(fmt.Sprintf("vec.MaxPool2Rows: %d rows of %d outputs from rows of %d values: %d outputs, %d positions, %d inputs", rows, ow, w, len(y), len(arg), len(x)))
+	}
+	if rows == 0 || ow == 0 {
+		return
+	}
+	if useAsm {
+		var a *float32
+		if arg != nil {
+			a = &arg[0]
+		}
+		if !maxPool2Asm(rows, ow/8, ow%8, &x[0], &x[w], &y[0], a, 2*w, 0, float32(2*w), float32(w)) {
+			return
+		}
+	}
+	for i := 0; i < rows; i++ {
+		var ar []float32
+		if arg != nil {
+			ar = arg[i*ow : (i+1)*ow]
+		}
+		maxPool2Go(y[i*ow:(i+1)*ow], ar, x[2*i*w:], x[(2*i+1)*w:], float32(2*i*w), float32(w))
+	}
+}
+
+// MaxPool2RowsBackward is MaxPool2Backward for the rows of MaxPool2Rows:
+// the gradients g of rows·ow outputs go to the plane dx (width w) at the
+// positions arg that MaxPool2Rows recorded, stored over the four values
+// of each window or, with add, added to them. It panics if dx, g or arg
+// is too short.
+func MaxPool2RowsBackward(dx, g, arg []float32, rows, ow, w int, add bool) {
+	if rows < 0 || ow < 0 || w < 2*ow || len(g) < rows*ow || len(arg) < rows*ow || rows > 0 && len(dx) < (2*rows-1)*w+2*ow {
+		panic(fmt.Sprintf("vec.MaxPool2RowsBackward: %d rows of %d outputs onto rows of %d values: %d gradients, %d positions, %d inputs", rows, ow, w, len(g), len(arg), len(dx)))
+	}
+	if rows == 0 || ow == 0 {
+		return
+	}
+	if useAsm && ow%4 == 0 {
+		maxPool2BackwardAsm(rows, ow/8, ow%8/4, &dx[0], &dx[w], &g[0], &arg[0], 2*w, 0, float32(2*w), float32(w), add)
+		return
+	}
+	for i := 0; i < rows; i++ {
+		MaxPool2Backward(dx[2*i*w:], dx[(2*i+1)*w:], g[i*ow:(i+1)*ow], arg[i*ow:], float32(2*i*w), float32(w), add)
 	}
 }
 
@@ -684,7 +741,7 @@ func MaxPool2Backward(r0, r1, g, arg []float32, pos, w float32, add bool) {
 		if n%8 >= 4 {
 			four = 1
 		}
-		maxPool2BackwardAsm(n/8, four, &r0[0], &r1[0], &g[0], &arg[0], pos, w, add)
+		maxPool2BackwardAsm(1, n/8, four, &r0[0], &r1[0], &g[0], &arg[0], 0, pos, 0, w, add)
 		done = n&^7 + 4*four
 	}
 	for j := done; j < n; j++ {

@@ -53,7 +53,7 @@ func sigmoidAsm(dst, x []float32)
 func addRowsAsm(count, rows, cols int, dst *float32, ldd, dstStep int, src *float32, lds, srcStep int)
 
 //go:noescape
-func maxPool2Asm(blocks, tail int, r0, r1, y, arg *float32, pos, w float32) (nan bool)
+func maxPool2Asm(rows, blocks, tail int, r0, r1, y, arg *float32, step int, pos, dpos, w float32) (nan bool)
 
 //go:noescape
 func tanhAsm(dst, x []float32)
@@ -84,7 +84,7 @@ func shiftAsm(dst, x []float32, c float64)
 func sum64Asm(x []float32) float64
 
 //go:noescape
-func maxPool2BackwardAsm(blocks, four int, r0, r1, grad, arg *float32, pos, w float32, add bool)
+func maxPool2BackwardAsm(rows, blocks, four int, r0, r1, grad, arg *float32, step int, pos, dpos, w float32, add bool)
 
 //go:noescape
 func mulAddAsm(gx, g, y []float32)

@@ -982,31 +982,45 @@ GLOBL poolidx<>(SB), RODATA|NOPTR, $64
 	VBLENDVPS Y0, Y14, Y1, Y1 \ // a: 0
 	VPERMPD   $0xD8, Y1, Y1
 
-// func maxPool2Asm(blocks, tail int, r0, r1, y, arg *float32, pos, w float32) (nan bool)
+// func maxPool2Asm(rows, blocks, tail int, r0, r1, y, arg *float32, step int, pos, dpos, w float32) (nan bool)
 //
-// y[j] = max of the window r0[2j], r0[2j+1], r1[2j], r1[2j+1] and, unless
-// arg is nil, arg[j] = pos + 2j + the offset of its first maximum (0, 1, w
-// or w+1), for j < 8·blocks + tail, tail < 8: blocks of eight outputs,
-// then the tail: four outputs from eight values of each row with 128-bit
-// stores, or any other count with masked loads, the outputs going through
-// the stack (masked stores are slow on AMD's cores). nan reports a window
+// For each of rows output rows, y[j] = max of the window r0[2j], r0[2j+1],
+// r1[2j], r1[2j+1] and, unless arg is nil, arg[j] = pos + 2j + the offset
+// of its first maximum (0, 1, w or w+1), for j < 8·blocks + tail, tail < 8:
+// blocks of eight outputs, then the tail: four outputs from eight values of
+// each row with 128-bit stores, or any other count with masked loads, the
+// outputs going through the stack (masked stores are slow on AMD's cores).
+// The next row's outputs follow in y and arg; its input rows are step
+// values after r0 and r1, and its pos dpos (step) more. nan reports a window
 // holding NaN, whose results are then not to be used.
-TEXT ·maxPool2Asm(SB), NOSPLIT, $64-57
-	MOVQ blocks+0(FP), CX
-	MOVQ r0+16(FP), SI
-	MOVQ r1+24(FP), DX
-	MOVQ y+32(FP), DI
-	MOVQ arg+40(FP), R8
-	VBROADCASTSS pos+48(FP), Y10
+TEXT ·maxPool2Asm(SB), NOSPLIT, $72-81
+	MOVQ rows+0(FP), R12
+	MOVQ r0+24(FP), R13
+	MOVQ r1+32(FP), R15
+	MOVQ y+40(FP), DI
+	MOVQ arg+48(FP), R8
+	MOVQ step+56(FP), R14
+	SHLQ $2, R14
+	MOVL pos+64(FP), AX
+	MOVL AX, posrow-72(SP)
+	VBROADCASTSS w+72(FP), Y11          // w
+	VBROADCASTSS poolconst<>+0(SB), Y12 // 1
+	VADDPS       Y12, Y11, Y13          // w + 1
+	VXORPS       Y14, Y14, Y14          // 0
+	VBROADCASTSS poolconst<>+4(SB), Y15 // 16
+	XORQ  R9, R9
+	TESTQ R12, R12
+	JLE   pdone
+
+prow:
+	MOVQ         R13, SI
+	MOVQ         R15, DX
+	VBROADCASTSS posrow-72(SP), Y10
 	VADDPS       poolsteps<>(SB), Y10, Y10 // pos + 2j
-	VBROADCASTSS w+52(FP), Y11              // w
-	VBROADCASTSS poolconst<>+0(SB), Y12     // 1
-	VADDPS       Y12, Y11, Y13              // w + 1
-	VXORPS       Y14, Y14, Y14              // 0
-	VBROADCASTSS poolconst<>+4(SB), Y15     // 16
-	XORQ R9, R9
-	TESTQ CX, CX
-	JLE   ptail
+	MOVQ         blocks+8(FP), CX
+	TESTQ        CX, CX
+	JLE          ptail
+
 ploop:
 	VMOVUPS (SI), Y0
 	VMOVUPS 32(SI), Y1
@@ -1019,6 +1033,7 @@ ploop:
 	VADDPS  Y10, Y1, Y1
 	VMOVUPS Y1, (R8)
 	ADDQ    $32, R8
+
 pnext:
 	VADDPS Y15, Y10, Y10
 	ADDQ   $64, SI
@@ -1026,12 +1041,14 @@ pnext:
 	ADDQ   $32, DI
 	DECQ   CX
 	JNZ    ploop
+
 ptail:
-	MOVQ tail+8(FP), BX
+	MOVQ  tail+16(FP), BX
 	TESTQ BX, BX
-	JLE   pdone
+	JLE   prownext
 	CMPQ  BX, $4
 	JNE   pmasked
+
 	// Four outputs: eight values of each row, the other halves 0.
 	VMOVUPS (SI), Y0
 	VXORPS  Y1, Y1, Y1
@@ -1039,11 +1056,14 @@ ptail:
 	VXORPS  Y3, Y3, Y3
 	POOL_BLOCK
 	VMOVUPS X9, (DI)
+	ADDQ    $16, DI
 	TESTQ   R8, R8
-	JZ      pdone
+	JZ      prownext
 	VADDPS  Y10, Y1, Y1
 	VMOVUPS X1, (R8)
-	JMP     pdone
+	ADDQ    $16, R8
+	JMP     prownext
+
 pmasked:
 	// Masks: the first 2·tail input values (over two registers).
 	// Masked-off lanes load as 0.
@@ -1052,18 +1072,19 @@ pmasked:
 	VPBROADCASTD X0, Y0
 	VMOVDQU      poolidx<>+0(SB), Y1
 	VMOVDQU      poolidx<>+32(SB), Y2
-	VPCMPGTD     Y1, Y0, Y5 // 2·tail > i
-	VPCMPGTD     Y2, Y0, Y6 // 2·tail > 8 + i
+	VPCMPGTD     Y1, Y0, Y5            // 2·tail > i
+	VPCMPGTD     Y2, Y0, Y6            // 2·tail > 8 + i
 	VMASKMOVPS   (SI), Y5, Y0
 	VMASKMOVPS   32(SI), Y6, Y1
 	VMASKMOVPS   (DX), Y5, Y2
 	VMASKMOVPS   32(DX), Y6, Y3
 	POOL_BLOCK
-	LEAQ    buf-64(SP), R11
-	VMOVUPS Y9, (R11)
-	VADDPS  Y10, Y1, Y1
-	VMOVUPS Y1, 32(R11)
-	XORQ    R10, R10
+	LEAQ         buf-64(SP), R11
+	VMOVUPS      Y9, (R11)
+	VADDPS       Y10, Y1, Y1
+	VMOVUPS      Y1, 32(R11)
+	XORQ         R10, R10
+
 pcopy:
 	MOVL  (R11)(R10*4), AX
 	MOVL  AX, (DI)(R10*4)
@@ -1071,14 +1092,29 @@ pcopy:
 	JZ    pcopied
 	MOVL  32(R11)(R10*4), AX
 	MOVL  AX, (R8)(R10*4)
+
 pcopied:
 	INCQ R10
 	CMPQ R10, BX
 	JLT  pcopy
+	LEAQ (DI)(BX*4), DI
+	TESTQ R8, R8
+	JZ    prownext
+	LEAQ  (R8)(BX*4), R8
+
+prownext:
+	ADDQ   R14, R13
+	ADDQ   R14, R15
+	VMOVSS posrow-72(SP), X0
+	VADDSS dpos+68(FP), X0, X0
+	VMOVSS X0, posrow-72(SP)
+	DECQ   R12
+	JNZ    prow
+
 pdone:
 	VZEROUPPER
 	TESTQ R9, R9
-	SETNE nan+56(FP)
+	SETNE nan+80(FP)
 	RET
 
 // func sum64Asm(x []float32) float64
@@ -1138,29 +1174,45 @@ s64loop:
 	VPERM2F128 $0x20, Y7, Y6, Y4 \ // r1[0:8]
 	VPERM2F128 $0x31, Y7, Y6, Y5 // r1[8:16]
 
-// func maxPool2BackwardAsm(blocks, four int, r0, r1, grad, arg *float32, pos, w float32, add bool)
+// func maxPool2BackwardAsm(rows, blocks, four int, r0, r1, grad, arg *float32, step int, pos, dpos, w float32, add bool)
 //
-// Eight windows a block, then, if four is 1, four more: the window j of
-// rows r0, r1 gets grad[j] at its maximum, arg[j] − (pos + 2j) ∈ {0, 1, w,
-// w+1}, and 0 elsewhere; these four values are stored (add false) or added
-// (add true). The four per-window vectors are interleaved into the rows
-// with unpacks and lane permutations.
-TEXT ·maxPool2BackwardAsm(SB), NOSPLIT, $0-57
-	MOVQ blocks+0(FP), CX
-	MOVQ r0+16(FP), DI
-	MOVQ r1+24(FP), DX
-	MOVQ grad+32(FP), SI
-	MOVQ arg+40(FP), R8
-	MOVBLZX add+56(FP), R9
-	VBROADCASTSS pos+48(FP), Y10
-	VADDPS       poolsteps<>(SB), Y10, Y10 // pos + 2j
-	VBROADCASTSS w+52(FP), Y11              // w
-	VBROADCASTSS poolconst<>+0(SB), Y12     // 1
-	VADDPS       Y12, Y11, Y13              // w + 1
-	VXORPS       Y14, Y14, Y14              // 0
-	VBROADCASTSS poolconst<>+4(SB), Y15     // 16
-	TESTQ CX, CX
-	JLE   btail
+// For each of rows rows of windows: eight windows a block, then, if four
+// is 1, four more: the window j of rows r0, r1 gets grad[j] at its
+// maximum, arg[j] − (pos + 2j) ∈ {0, 1, w, w+1}, and 0 elsewhere; these
+// four values are stored (add false) or added (add true). The four
+// per-window vectors are interleaved into the rows with unpacks and lane
+// permutations. The next row's gradients and positions follow in grad and
+// arg; its input rows are step values after r0 and r1, and its pos dpos
+// (step) more.
+TEXT ·maxPool2BackwardAsm(SB), NOSPLIT, $0-77
+	MOVQ rows+0(FP), R10
+	MOVQ r0+24(FP), R11
+	MOVQ r1+32(FP), R12
+	MOVQ grad+40(FP), SI
+	MOVQ arg+48(FP), R8
+	MOVQ step+56(FP), R13
+	SHLQ $2, R13
+	MOVBLZX add+76(FP), R9
+	VBROADCASTSS pos+64(FP), Y8
+	VADDPS       poolsteps<>(SB), Y8, Y8 // the first row's pos + 2j
+	VBROADCASTSS dpos+68(FP), Y9         // the next row's pos: dpos more
+	VBROADCASTSS w+72(FP), Y11           // w
+	VBROADCASTSS poolconst<>+0(SB), Y12  // 1
+	VADDPS       Y12, Y11, Y13           // w + 1
+	VXORPS       Y14, Y14, Y14           // 0
+	VBROADCASTSS poolconst<>+4(SB), Y15  // 16
+	TESTQ R10, R10
+	JLE   bdone
+
+brow:
+	MOVQ   R11, DI
+	MOVQ   R12, DX
+	VMOVAPS Y8, Y10
+	VADDPS Y9, Y8, Y8
+	MOVQ   blocks+8(FP), CX
+	TESTQ  CX, CX
+	JLE    btail
+
 bloop:
 	VMOVUPS (SI), Y0
 	VMOVUPS (R8), Y1
@@ -1171,22 +1223,24 @@ bloop:
 	VADDPS 32(DI), Y3, Y3
 	VADDPS (DX), Y4, Y4
 	VADDPS 32(DX), Y5, Y5
+
 bstore:
 	VMOVUPS Y2, (DI)
 	VMOVUPS Y3, 32(DI)
 	VMOVUPS Y4, (DX)
 	VMOVUPS Y5, 32(DX)
-	VADDPS Y15, Y10, Y10
-	ADDQ   $64, DI
-	ADDQ   $64, DX
-	ADDQ   $32, SI
-	ADDQ   $32, R8
-	DECQ   CX
-	JNZ    bloop
+	VADDPS  Y15, Y10, Y10
+	ADDQ    $64, DI
+	ADDQ    $64, DX
+	ADDQ    $32, SI
+	ADDQ    $32, R8
+	DECQ    CX
+	JNZ     bloop
+
 btail:
-	MOVQ  four+8(FP), CX
+	MOVQ  four+16(FP), CX
 	TESTQ CX, CX
-	JZ    bdone
+	JZ    brownext
 	// Four windows: 128-bit loads (the upper lanes zeroed), and the
 	// first eight values of each row.
 	VMOVUPS (SI), X0
@@ -1196,9 +1250,19 @@ btail:
 	JZ    bstore4
 	VADDPS (DI), Y2, Y2
 	VADDPS (DX), Y4, Y4
+
 bstore4:
 	VMOVUPS Y2, (DI)
 	VMOVUPS Y4, (DX)
+	ADDQ    $16, SI
+	ADDQ    $16, R8
+
+brownext:
+	ADDQ R13, R11
+	ADDQ R13, R12
+	DECQ R10
+	JNZ  brow
+
 bdone:
 	VZEROUPPER
 	RET

@@ -35,13 +35,13 @@ func addRowsAsm(count, rows, cols int, dst *float32, ldd, dstStep int, src *floa
 	panic("vec: no assembly")
 }
 
-func maxPool2Asm(blocks, tail int, r0, r1, y, arg *float32, pos, w float32) (nan bool) {
+func maxPool2Asm(rows, blocks, tail int, r0, r1, y, arg *float32, step int, pos, dpos, w float32) (nan bool) {
 	panic("vec: no assembly")
 }
 
 func sum64Asm(x []float32) float64 { panic("vec: no assembly") }
 
-func maxPool2BackwardAsm(blocks, four int, r0, r1, grad, arg *float32, pos, w float32, add bool) {
+func maxPool2BackwardAsm(rows, blocks, four int, r0, r1, grad, arg *float32, step int, pos, dpos, w float32, add bool) {
 	panic("vec: no assembly")
 }
 

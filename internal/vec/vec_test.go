@@ -1,6 +1,7 @@
 package vec
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -697,6 +698,73 @@ func TestMaxPool2Backward(t *testing.T) {
 				for i := range want0 {
 					if got0[i] != want0[i] || got1[i] != want1[i] {
 						t.Fatalf("n=%d add=%v asm=%v: element %d: rows (%v, %v), want (%v, %v)", n, add, asm, i, got0[i], got1[i], want0[i], want1[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestMaxPool2Rows checks MaxPool2Rows and MaxPool2RowsBackward, assembly
+// and Go, against MaxPool2 and MaxPool2Backward row by row in Go, on planes
+// wider than their windows and with a row below them (which must stay
+// untouched), with ties and a NaN.
+func TestMaxPool2Rows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, ow := range []int{1, 3, 4, 8, 12, 13, 20} {
+		for _, extra := range []int{0, 1, 3} {
+			for _, rows := range []int{1, 3, 5} {
+				for _, nan := range []bool{false, true} {
+					w := 2*ow + extra
+					x := make([]float32, (2*rows+1)*w)
+					for i := range x {
+						x[i] = float32(rng.IntN(4))
+					}
+					if nan {
+						x[rng.IntN(len(x))] = float32(math.NaN())
+					}
+					name := fmt.Sprintf("ow=%d w=%d rows=%d nan=%v", ow, w, rows, nan)
+					wantY, wantArg := make([]float32, rows*ow), make([]float32, rows*ow)
+					saved := useAsm
+					useAsm = false
+					for i := 0; i < rows; i++ {
+						MaxPool2(wantY[i*ow:(i+1)*ow], wantArg[i*ow:(i+1)*ow], x[2*i*w:], x[(2*i+1)*w:], float32(2*i*w), float32(w))
+					}
+					g := randVec(rng, rows*ow, -1, 1)
+					base := randVec(rng, len(x), -1, 1)
+					var wantDX [2][]float32
+					for k, add := range []bool{false, true} {
+						wantDX[k] = slices.Clone(base)
+						for i := 0; i < rows; i++ {
+							MaxPool2Backward(wantDX[k][2*i*w:], wantDX[k][(2*i+1)*w:], g[i*ow:(i+1)*ow], wantArg[i*ow:], float32(2*i*w), float32(w), add)
+						}
+					}
+					useAsm = saved
+					for _, asm := range []bool{false, true} {
+						if asm && !useAsm {
+							continue
+						}
+						useAsm = asm
+						y, arg := make([]float32, rows*ow), make([]float32, rows*ow)
+						MaxPool2Rows(y, arg, x, rows, ow, w)
+						var dx [2][]float32
+						for k, add := range []bool{false, true} {
+							dx[k] = slices.Clone(base)
+							MaxPool2RowsBackward(dx[k], g, arg, rows, ow, w, add)
+						}
+						useAsm = saved
+						for j := range y {
+							if !(y[j] == wantY[j] || y[j] != y[j] && wantY[j] != wantY[j]) || arg[j] != wantArg[j] {
+								t.Fatalf("%s asm=%v: output %d: %v at %v, want %v at %v", name, asm, j, y[j], arg[j], wantY[j], wantArg[j])
+							}
+						}
+						for k := range dx {
+							for i := range base {
+								if dx[k][i] != wantDX[k][i] {
+									t.Fatalf("%s asm=%v add=%v: gradient %d: %v, want %v", name, asm, k == 1, i, dx[k][i], wantDX[k][i])
+								}
+							}
+						}
 					}
 				}
 			}

@@ -1,0 +1,281 @@
+package tensor
+
+import (
+	"math"
+	"reflect"
+	"sync"
+
+	"github.com/descent-ml/descent/internal/cache"
+	"github.com/descent-ml/descent/internal/parallel"
+)
+
+// The backward pass of a convolution whose output gradient is mostly
+// zeros. Behind a ReLU and a max-pooling, as in most CNNs, at most one
+// output in four of a 2×2 pooling gets a gradient, and the ReLU removes
+// about half of those: conv2 of the CNN sees 8–13% nonzeros. The products
+// dW = dY·colsᵀ and dcols = Wᵀ·dY multiply every zero all the same. This
+// path lists the nonzero gradients instead, per output channel, and works
+// on channels-last (NHWC) copies of the input and of the input gradient,
+// where the C·KW values under a kernel row are contiguous:
+//
+//   - weight gradient: for each output channel o, dW[o] (KH rows of KW·C)
+//     += g · the input rows under the kernel at each nonzero g of channel o
+//     (sconvSparseGather, the sums held in registers over all nonzeros);
+//   - input gradient: for each image and each nonzero g of it, g · W[o]
+//     (in the same KH×KW·C layout) is added onto the input gradient under
+//     the kernel (sconvSparseScatter).
+//
+// Each nonzero costs C·KH·KW multiply-adds in each direction, as it does in
+// the products, so the path pays off when few are nonzero; above
+// convSparseDensity the products run instead. The results are the
+// products' up to the order of the additions, except that a zero gradient
+// times an infinite input adds nothing here where the product adds NaN.
+
+// convSparseDensity is the largest fraction of nonzero output gradients for
+// which Conv2DBackward takes the sparse path.
+const convSparseDensity = 0.35
+
+// convSparseJob is one sparse backward call: its operands, the lists of
+// nonzeros, the channels-last buffers, and the range body handed to
+// parallel.For (cached per element type, so that a call allocates nothing
+// once warm).
+type convSparseJob[T gemmElem] struct {
+	kern             *gemmKernel[T]
+	s                ConvShape
+	dx, dw, db, x, w []T
+	dy               []T
+	oh, ow, hp, wp   int // the output, and the padded input
+	phase            int
+	offs             []int32 // the nonzeros of channel o at [o·Batch·OH·OW, …): their place in the NHWC input
+	gs               []T     // and their values
+	start, count     []int32 // the nonzeros of channel o, image n at offs[start[o·Batch+n]:][:count[…]]
+	nnz              []int   // nonzeros per channel
+	bias             []T     // the sum of each channel's nonzeros
+	xt, dxt, wt, dwt []T     // NHWC input and input gradient (padded); W and dW as Out×KH×KW×C
+	body             func(lo, hi int)
+}
+
+// The phases of a sparse call, each a parallel loop.
+const (
+	sparseList      = iota // over output channels: list the nonzeros
+	sparseImages           // over images: the NHWC input, the NHWC input gradient cleared
+	sparseChannels         // over output channels: W in NHWC order, dW and db
+	sparseInputGrad        // over images: the input gradient
+)
+
+var convSparsePools sync.Map // reflect.Type of T → *cache.Cache[convSparseJob[T]]
+
+// conv2DBackwardSparse computes Conv2DBackward's gradients on the sparse
+// path and reports true, or reports false having changed nothing when the
+// kernel set has no sparse kernels, s does not suit them (one group,
+// strides and dilations 1, channels a multiple of 8) or more than
+// convSparseDensity of dy is nonzero.
+func conv2DBackwardSparse[T gemmElem](kern *gemmKernel[T], s ConvShape, dx, dw, db, x, w, dy []T) bool {
+	if kern.convScatter == nil || s.Groups != 1 || s.StrideH != 1 || s.StrideW != 1 || s.DilationH != 1 || s.DilationW != 1 ||
+		s.Channels%8 != 0 || (dx == nil && dw == nil) {
+		return false
+	}
+	oh, ow := s.OutputSize()
+	hp, wp := s.Height+2*s.PadH, s.Width+2*s.PadW
+	if int64(s.Batch)*int64(hp*wp*s.Channels) > math.MaxInt32 || int64(s.Batch)*int64(s.Out*oh*ow) > math.MaxInt32 {
+		return false
+	}
+	key := reflect.TypeFor[T]()
+	p, ok := convSparsePools.Load(key)
+	if !ok {
+		p, _ = convSparsePools.LoadOrStore(key, &cache.Cache[convSparseJob[T]]{New: func() *convSparseJob[T] {
+			j := new(convSparseJob[T])
+			j.body = j.run
+			return j
+		}})
+	}
+	jobs := p.(*cache.Cache[convSparseJob[T]])
+	j := jobs.Get()
+	defer jobs.Put(j)
+	j.kern, j.s, j.dx, j.dw, j.db, j.x, j.w, j.dy = kern, s, dx, dw, db, x, w, dy
+	defer func() { j.dx, j.dw, j.db, j.x, j.w, j.dy = nil, nil, nil, nil, nil, nil }() // do not keep the caller's tensors alive in the pool
+	j.oh, j.ow, j.hp, j.wp = oh, ow, hp, wp
+	l := s.Batch * oh * ow
+	j.offs = gemmGrowInt32(j.offs, s.Out*l)
+	j.gs = gemmGrow(j.gs, s.Out*l)
+	j.start = gemmGrowInt32(j.start, s.Out*s.Batch)
+	j.count = gemmGrowInt32(j.count, s.Out*s.Batch)
+	if cap(j.nnz) < s.Out {
+		j.nnz = make([]int, s.Out)
+	}
+	j.nnz = j.nnz[:s.Out]
+	j.bias = gemmGrow(j.bias, s.Out)
+	j.runPhase(sparseList, s.Out)
+	total := 0
+	for _, c := range j.nnz {
+		total += c
+	}
+	if float64(total) > convSparseDensity*float64(s.Out*l) {
+		return false
+	}
+	taps := s.KernelH * s.KernelW * s.Channels
+	if dw != nil {
+		j.xt = gemmGrow(j.xt, s.Batch*hp*wp*s.Channels)
+		j.dwt = gemmGrow(j.dwt, s.Out*taps)
+	}
+	if dx != nil {
+		j.dxt = gemmGrow(j.dxt, s.Batch*hp*wp*s.Channels)
+		j.wt = gemmGrow(j.wt, s.Out*taps)
+	}
+	j.runPhase(sparseImages, s.Batch)
+	j.runPhase(sparseChannels, s.Out)
+	if dx != nil {
+		j.runPhase(sparseInputGrad, s.Batch)
+	}
+	return true
+}
+
+// runPhase runs one phase over n items on all cores.
+func (j *convSparseJob[T]) runPhase(phase, n int) {
+	j.phase = phase
+	parallel.For(n, 1, j.body)
+}
+
+// run is the range body of every phase.
+func (j *convSparseJob[T]) run(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		switch j.phase {
+		case sparseList:
+			j.list(i)
+		case sparseImages:
+			j.image(i)
+		case sparseChannels:
+			j.channel(i)
+		case sparseInputGrad:
+			j.inputGrad(i)
+		}
+	}
+}
+
+// list lists the nonzero output gradients of channel o, image by image,
+// each as its place in the NHWC input (the first input value under the
+// kernel) and its value, and sums them for the bias gradient.
+func (j *convSparseJob[T]) list(o int) {
+	s := &j.s
+	l := j.oh * j.ow
+	img := j.hp * j.wp * s.Channels
+	k := o * s.Batch * l
+	var sum T
+	for n := 0; n < s.Batch; n++ {
+		j.start[o*s.Batch+n] = int32(k)
+		plane := j.dy[(n*s.Out+o)*l:][:l]
+		for i := 0; i < j.oh; i++ {
+			base := n*img + i*j.wp*s.Channels
+			for jj, v := range plane[i*j.ow : (i+1)*j.ow] {
+				if v != 0 {
+					j.offs[k] = int32(base + jj*s.Channels)
+					j.gs[k] = v
+					sum += v
+					k++
+				}
+			}
+		}
+		j.count[o*s.Batch+n] = int32(k) - j.start[o*s.Batch+n]
+	}
+	j.nnz[o] = k - o*s.Batch*l
+	j.bias[o] = sum
+}
+
+// image writes image n of the input in NHWC order into xt (with its zero
+// padding) when the weight gradient is wanted, and clears its input
+// gradient in dxt when that is.
+func (j *convSparseJob[T]) image(n int) {
+	s := &j.s
+	c := s.Channels
+	size := j.hp * j.wp * c
+	if j.dx != nil {
+		clear(j.dxt[n*size:][:size])
+	}
+	if j.dw == nil {
+		return
+	}
+	xt := j.xt[n*size:][:size]
+	if s.PadH > 0 || s.PadW > 0 {
+		clear(xt)
+	}
+	hw := s.Height * s.Width
+	for ch := 0; ch < c; ch++ {
+		plane := j.x[(n*c+ch)*hw:][:hw]
+		for i := 0; i < s.Height; i++ {
+			dst := xt[((i+s.PadH)*j.wp+s.PadW)*c+ch:]
+			for jj, v := range plane[i*s.Width : (i+1)*s.Width] {
+				dst[jj*c] = v
+			}
+		}
+	}
+}
+
+// channel does output channel o: W[o] in KH×KW×C order for the input
+// gradient, and dW[o] and db[o].
+func (j *convSparseJob[T]) channel(o int) {
+	s := &j.s
+	c, kh, kw := s.Channels, s.KernelH, s.KernelW
+	taps := kh * kw * c
+	if j.dx != nil {
+		wt, w := j.wt[o*taps:][:taps], j.w[o*taps:][:taps]
+		for ch := 0; ch < c; ch++ {
+			for t := 0; t < kh*kw; t++ {
+				wt[t*c+ch] = w[ch*kh*kw+t]
+			}
+		}
+	}
+	if j.db != nil {
+		j.db[o] += j.bias[o]
+	}
+	if j.dw == nil {
+		return
+	}
+	dwt := j.dwt[o*taps:][:taps]
+	clear(dwt)
+	l := s.Batch * j.oh * j.ow
+	if m := j.nnz[o]; m > 0 {
+		j.kern.convGather(m, j.offs[o*l:][:m], j.gs[o*l:][:m], j.xt, dwt, kh, kw*c/8, j.wp*c)
+	}
+	dw := j.dw[o*taps:][:taps]
+	for ch := 0; ch < c; ch++ {
+		for t := 0; t < kh*kw; t++ {
+			dw[ch*kh*kw+t] += dwt[t*c+ch]
+		}
+	}
+}
+
+// inputGrad adds image n's input gradient: each output channel's nonzeros
+// of the image scattered onto its NHWC input gradient, then that added to
+// dx in NCHW order.
+func (j *convSparseJob[T]) inputGrad(n int) {
+	s := &j.s
+	c := s.Channels
+	taps := s.KernelH * s.KernelW * c
+	for o := 0; o < s.Out; o++ {
+		st, m := int(j.start[o*s.Batch+n]), int(j.count[o*s.Batch+n])
+		if m > 0 {
+			j.kern.convScatter(m, j.offs[st:][:m], j.gs[st:][:m], j.dxt, j.wt[o*taps:][:taps], s.KernelH, s.KernelW*c/8, j.wp*c)
+		}
+	}
+	size := j.hp * j.wp * c
+	dxt := j.dxt[n*size:][:size]
+	hw := s.Height * s.Width
+	for ch := 0; ch < c; ch++ {
+		plane := j.dx[(n*c+ch)*hw:][:hw]
+		for i := 0; i < s.Height; i++ {
+			src := dxt[((i+s.PadH)*j.wp+s.PadW)*c+ch:]
+			row := plane[i*s.Width : (i+1)*s.Width]
+			for jj := range row {
+				row[jj] += src[jj*c]
+			}
+		}
+	}
+}
+
+// gemmGrowInt32 is gemmGrow for int32.
+func gemmGrowInt32(buf []int32, n int) []int32 {
+	if cap(buf) < n {
+		return make([]int32, n)
+	}
+	return buf[:n]
+}
