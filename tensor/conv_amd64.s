@@ -293,8 +293,9 @@ ssdone:
 //
 // dst[r·8·vecs + i] += Σ_e gs[e] · src[offs[e] + r·srcRow + i] for r < rows,
 // i < 8·vecs: the entries' input rows under the kernel, scaled and summed
-// into the kernel rows of dst, four vectors at a time (their sums held in
-// registers over all entries), then one.
+// into the kernel rows of dst, eight vectors at a time (their sums held in
+// registers over all entries: eight independent chains of additions keep
+// both FMA units busy), then four, then one.
 TEXT ·sconvSparseGather(SB), NOSPLIT, $0-64
 	MOVQ n+0(FP), AX
 	MOVQ src+24(FP), DX
@@ -310,6 +311,64 @@ TEXT ·sconvSparseGather(SB), NOSPLIT, $0-64
 sgrow:
 	MOVQ R12, R9
 	XORQ R14, R14 // the block's offset in the row, bytes
+	CMPQ R9, $8
+	JLT  sgfourcheck
+
+sgeight:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   offs+8(FP), BX
+	MOVQ   gs+16(FP), CX
+	MOVQ   AX, R8
+	LEAQ   (DX)(R11*1), SI
+	ADDQ   R14, SI
+
+sgeightentry:
+	MOVLQSX      (BX), R15
+	LEAQ         (SI)(R15*4), R15
+	VBROADCASTSS (CX), Y15
+	VFMADD231PS  (R15), Y15, Y0
+	VFMADD231PS  32(R15), Y15, Y1
+	VFMADD231PS  64(R15), Y15, Y2
+	VFMADD231PS  96(R15), Y15, Y3
+	VFMADD231PS  128(R15), Y15, Y4
+	VFMADD231PS  160(R15), Y15, Y5
+	VFMADD231PS  192(R15), Y15, Y6
+	VFMADD231PS  224(R15), Y15, Y7
+	ADDQ         $4, BX
+	ADDQ         $4, CX
+	DECQ         R8
+	JNZ          sgeightentry
+
+	VADDPS  (DI), Y0, Y0
+	VADDPS  32(DI), Y1, Y1
+	VADDPS  64(DI), Y2, Y2
+	VADDPS  96(DI), Y3, Y3
+	VADDPS  128(DI), Y4, Y4
+	VADDPS  160(DI), Y5, Y5
+	VADDPS  192(DI), Y6, Y6
+	VADDPS  224(DI), Y7, Y7
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	ADDQ    $256, DI
+	ADDQ    $256, R14
+	SUBQ    $8, R9
+	CMPQ    R9, $8
+	JGE     sgeight
+
+sgfourcheck:
 	CMPQ R9, $4
 	JLT  sgone
 

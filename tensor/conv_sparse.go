@@ -7,6 +7,7 @@ import (
 
 	"github.com/descent-ml/descent/internal/cache"
 	"github.com/descent-ml/descent/internal/parallel"
+	"github.com/descent-ml/descent/internal/vec"
 )
 
 // The backward pass of a convolution whose output gradient is mostly
@@ -164,17 +165,11 @@ func (j *convSparseJob[T]) list(o int) {
 	for n := 0; n < s.Batch; n++ {
 		j.start[o*s.Batch+n] = int32(k)
 		plane := j.dy[(n*s.Out+o)*l:][:l]
-		for i := 0; i < j.oh; i++ {
-			base := n*img + i*j.wp*s.Channels
-			for jj, v := range plane[i*j.ow : (i+1)*j.ow] {
-				if v != 0 {
-					j.offs[k] = int32(base + jj*s.Channels)
-					j.gs[k] = v
-					sum += v
-					k++
-				}
-			}
+		m := listNonzeros(j.offs[k:], j.gs[k:], plane, j.oh, j.ow, int32(n*img), int32(s.Channels), int32(j.wp*s.Channels))
+		for _, v := range j.gs[k : k+m] {
+			sum += v
 		}
+		k += m
 		j.count[o*s.Batch+n] = int32(k) - j.start[o*s.Batch+n]
 	}
 	j.nnz[o] = k - o*s.Batch*l
@@ -182,23 +177,32 @@ func (j *convSparseJob[T]) list(o int) {
 }
 
 // image writes image n of the input in NHWC order into xt (with its zero
-// padding) when the weight gradient is wanted, and clears its input
-// gradient in dxt when that is.
+// padding) when the weight gradient is wanted, and starts its input
+// gradient in dxt when that is: dx in NHWC order, or zeros when padded.
 func (j *convSparseJob[T]) image(n int) {
 	s := &j.s
 	c := s.Channels
 	size := j.hp * j.wp * c
+	hw := s.Height * s.Width
+	padded := s.PadH > 0 || s.PadW > 0
 	if j.dx != nil {
-		clear(j.dxt[n*size:][:size])
+		// Unpadded, the NHWC gradient starts as dx itself, and goes back
+		// whole: transposes, no additions.
+		if padded {
+			clear(j.dxt[n*size:][:size])
+		} else {
+			transposeInto(j.dxt[n*size:], c, j.dx[n*c*hw:], hw, c, hw)
+		}
 	}
 	if j.dw == nil {
 		return
 	}
 	xt := j.xt[n*size:][:size]
-	if s.PadH > 0 || s.PadW > 0 {
-		clear(xt)
+	if !padded {
+		transposeInto(xt, c, j.x[n*c*hw:], hw, c, hw)
+		return
 	}
-	hw := s.Height * s.Width
+	clear(xt)
 	for ch := 0; ch < c; ch++ {
 		plane := j.x[(n*c+ch)*hw:][:hw]
 		for i := 0; i < s.Height; i++ {
@@ -245,8 +249,8 @@ func (j *convSparseJob[T]) channel(o int) {
 }
 
 // inputGrad adds image n's input gradient: each output channel's nonzeros
-// of the image scattered onto its NHWC input gradient, then that added to
-// dx in NCHW order.
+// of the image scattered onto its NHWC input gradient, which then goes
+// back to dx in NCHW order (or is added to it, padded).
 func (j *convSparseJob[T]) inputGrad(n int) {
 	s := &j.s
 	c := s.Channels
@@ -260,6 +264,10 @@ func (j *convSparseJob[T]) inputGrad(n int) {
 	size := j.hp * j.wp * c
 	dxt := j.dxt[n*size:][:size]
 	hw := s.Height * s.Width
+	if s.PadH == 0 && s.PadW == 0 {
+		transposeInto(j.dx[n*c*hw:], hw, dxt, c, hw, c)
+		return
+	}
 	for ch := 0; ch < c; ch++ {
 		plane := j.dx[(n*c+ch)*hw:][:hw]
 		for i := 0; i < s.Height; i++ {
@@ -278,4 +286,27 @@ func gemmGrowInt32(buf []int32, n int) []int32 {
 		return make([]int32, n)
 	}
 	return buf[:n]
+}
+
+// listNonzeros lists the nonzeros of the rows×cols matrix x (row-major) as
+// vec.Nonzeros does, into offs and vals, which have room for all of them,
+// and returns their number: the offset of the value in row i, column j is
+// base + i·rowStep + j·colStep.
+func listNonzeros[T gemmElem](offs []int32, vals, x []T, rows, cols int, base, colStep, rowStep int32) int {
+	if v32, ok := any(vals).([]float32); ok {
+		n, _ := vec.Nonzeros(offs, v32, any(x).([]float32), rows, cols, cols, base, colStep, rowStep)
+		return n
+	}
+	n := 0
+	for i := 0; i < rows; i++ {
+		off := base + int32(i)*rowStep
+		for _, v := range x[i*cols : (i+1)*cols] {
+			if v != 0 {
+				offs[n], vals[n] = off, v
+				n++
+			}
+			off += colStep
+		}
+	}
+	return n
 }

@@ -572,6 +572,45 @@ func MaxPool2RowsBackward(dx, g, arg []float32, rows, ow, w int, add bool) {
 	}
 }
 
+// Nonzeros lists the nonzero values (NaN counts as nonzero) of a rows×cols
+// block of x (row i at x[i·ldx:]) in row-major order: the k-th of them,
+// in row i and column j, gets offs[k] = base + i·rowStep + j·colStep and
+// vals[k] = its value. It returns how many it listed, and ok = false if
+// they did not all fit in offs and vals (which then hold the first
+// min(len(offs), len(vals)) of them): a caller that wants a sparse form
+// only when it is sparse enough sizes them to stop early. The offsets must
+// fit in an int32. It panics if x is too short.
+func Nonzeros(offs []int32, vals, x []float32, rows, cols, ldx int, base, colStep, rowStep int32) (n int, ok bool) {
+	if rows < 0 || cols < 0 || rows > 0 && (ldx < cols || len(x) < (rows-1)*ldx+cols) {
+		panic(fmt.Sprintf("vec.Nonzeros: %d rows of %d values, %d apart, from %d values", rows, cols, ldx, len(x)))
+	}
+	limit := min(len(offs), len(vals))
+	if rows == 0 || cols == 0 {
+		return 0, true
+	}
+	if useAsm && cols%8 == 0 && limit > 0 {
+		c := nonzerosAsm(&x[0], rows, cols/8, ldx, &offs[0], &vals[0], base, colStep, rowStep, limit)
+		if c < 0 {
+			return limit, false
+		}
+		return c, true
+	}
+	for i := 0; i < rows; i++ {
+		off := base + int32(i)*rowStep
+		for _, v := range x[i*ldx : i*ldx+cols] {
+			if v != 0 {
+				if n == limit {
+					return n, false
+				}
+				offs[n], vals[n] = off, v
+				n++
+			}
+			off += colStep
+		}
+	}
+	return n, true
+}
+
 // Tanh sets dst ← tanh x, elementwise. The assembly follows Cephes's
 // tanhf.c: x + x³·P(x²), P of degree 4, for |x| < 0.625, and
 // 1 − 2/(e^2|x| + 1) with the sign of x beyond, e^2|x| through Exp's

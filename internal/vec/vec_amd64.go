@@ -117,3 +117,6 @@ func logSoftmaxRowBackwardAsm(gx, g, y []float32)
 
 //go:noescape
 func divAddAsm(gx, grad, x []float32)
+
+//go:noescape
+func nonzerosAsm(x *float32, rows, blocks, ldx int, offs *int32, vals *float32, base, colStep, rowStep int32, limit int) (count int)

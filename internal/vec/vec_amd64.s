@@ -1828,3 +1828,81 @@ daloop:
 	JLT     daloop
 	VZEROUPPER
 	RET
+
+// func nonzerosAsm(x *float32, rows, blocks, ldx int, offs *int32, vals *float32, base, colStep, rowStep int32, limit int) (count int)
+//
+// Lists the nonzero values (NaN included) of rows rows of 8·blocks values
+// of x, ldx values apart: for the value in row i, column j, offs[k] = base
+// + i·rowStep + j·colStep and vals[k] = the value, k counting up from 0.
+// It returns the count, or −1 when a value finds no room: offs and vals
+// hold limit values. Eight values are compared at a time, and
+// the lanes of the nonzero ones are read off the comparison's mask.
+TEXT ·nonzerosAsm(SB), NOSPLIT, $16-80
+	MOVQ x+0(FP), SI
+	MOVQ rows+8(FP), R14
+	MOVQ ldx+24(FP), R15
+	SHLQ $2, R15
+	MOVQ offs+32(FP), DI
+	MOVQ vals+40(FP), R8
+	MOVL base+48(FP), R9
+	MOVL colStep+52(FP), R10
+	MOVQ limit+64(FP), R11
+	MOVL R10, R12
+	SHLL $3, R12 // eight columns' offset
+	XORQ BX, BX
+	VXORPS Y1, Y1, Y1
+	TESTQ R14, R14
+	JLE   nzdone
+
+nzrow:
+	MOVQ SI, rowptr-8(SP)
+	MOVL R9, rowoff-16(SP)
+	MOVQ blocks+16(FP), CX
+	TESTQ CX, CX
+	JLE   nznextrow
+
+nzblock:
+	VMOVUPS   (SI), Y0
+	VCMPPS    $4, Y1, Y0, Y2 // not equal, or unordered
+	VMOVMSKPS Y2, AX
+	TESTL     AX, AX
+	JZ        nznext
+
+nzbit:
+	CMPQ  BX, R11
+	JAE   nzfull
+	BSFL  AX, DX
+	MOVL  DX, R13
+	IMULL R10, R13
+	ADDL  R9, R13
+	MOVL  R13, (DI)(BX*4)
+	MOVL  (SI)(DX*4), R13
+	MOVL  R13, (R8)(BX*4)
+	INCQ  BX
+	LEAL  -1(AX), DX
+	ANDL  DX, AX
+	JNZ   nzbit
+
+nznext:
+	ADDQ $32, SI
+	ADDL R12, R9
+	DECQ CX
+	JNZ  nzblock
+
+nznextrow:
+	MOVQ rowptr-8(SP), SI
+	ADDQ R15, SI
+	MOVL rowoff-16(SP), R9
+	ADDL rowStep+56(FP), R9
+	DECQ R14
+	JNZ  nzrow
+
+nzdone:
+	MOVQ BX, count+72(FP)
+	VZEROUPPER
+	RET
+
+nzfull:
+	MOVQ $-1, count+72(FP)
+	VZEROUPPER
+	RET

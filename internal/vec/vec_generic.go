@@ -55,3 +55,7 @@ func softmaxRowBackwardAsm(gx, g, y []float32)    { panic("vec: no assembly") }
 func logSoftmaxRowBackwardAsm(gx, g, y []float32) { panic("vec: no assembly") }
 
 func divAddAsm(gx, grad, x []float32) { panic("vec: no assembly") }
+
+func nonzerosAsm(x *float32, rows, blocks, ldx int, offs *int32, vals *float32, base, colStep, rowStep int32, limit int) (count int) {
+	panic("vec: no assembly")
+}

@@ -772,6 +772,66 @@ func TestMaxPool2Rows(t *testing.T) {
 	}
 }
 
+// TestNonzeros checks Nonzeros, assembly and Go, against a plain scan: rows
+// of whole and partial vectors with a stride, NaN (listed) and −0 (not),
+// and room for all the nonzeros, exactly all, and one fewer.
+func TestNonzeros(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, cols := range []int{1, 8, 13, 24, 64} {
+		for _, rows := range []int{1, 3} {
+			for _, density := range []float64{0, 0.2, 1} {
+				ldx := cols + 5
+				x := make([]float32, rows*ldx)
+				for i := range x {
+					if rng.Float64() < density {
+						x[i] = float32(rng.NormFloat64())
+					}
+				}
+				x[rng.IntN(len(x))] = float32(math.NaN())
+				x[rng.IntN(len(x))] = float32(math.Copysign(0, -1))
+				const base, colStep, rowStep = 7, 3, 1000
+				var wantOffs []int32
+				var wantVals []float32
+				for i := 0; i < rows; i++ {
+					for j := 0; j < cols; j++ {
+						if v := x[i*ldx+j]; v != 0 {
+							wantOffs = append(wantOffs, int32(base+i*rowStep+j*colStep))
+							wantVals = append(wantVals, v)
+						}
+					}
+				}
+				for _, room := range []int{len(wantOffs) + 3, len(wantOffs), len(wantOffs) - 1} {
+					if room < 0 {
+						continue
+					}
+					for _, asm := range []bool{false, true} {
+						if asm && !useAsm {
+							continue
+						}
+						saved := useAsm
+						useAsm = asm
+						offs, vals := make([]int32, room), make([]float32, room)
+						n, ok := Nonzeros(offs, vals, x, rows, cols, ldx, base, colStep, rowStep)
+						useAsm = saved
+						name := fmt.Sprintf("cols=%d rows=%d density=%v room=%d asm=%v", cols, rows, density, room, asm)
+						if want := room >= len(wantOffs); ok != want {
+							t.Fatalf("%s: ok = %v, want %v", name, ok, want)
+						}
+						if ok && n != len(wantOffs) {
+							t.Fatalf("%s: %d nonzeros, want %d", name, n, len(wantOffs))
+						}
+						for k := 0; k < min(n, room); k++ {
+							if offs[k] != wantOffs[k] || !(vals[k] == wantVals[k] || vals[k] != vals[k] && wantVals[k] != wantVals[k]) {
+								t.Fatalf("%s: nonzero %d at %d = %v, want at %d = %v", name, k, offs[k], vals[k], wantOffs[k], wantVals[k])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // checkAccumulation runs the kernel f (gx ← gx + …), assembly and Go, on a
 // copy of gx and checks element i against want(i), computed in float64,
 // within float32 rounding.
