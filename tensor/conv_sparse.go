@@ -4,6 +4,7 @@ import (
 	"math"
 	"reflect"
 	"sync"
+	"sync/atomic"
 
 	"github.com/descent-ml/descent/internal/cache"
 	"github.com/descent-ml/descent/internal/parallel"
@@ -47,12 +48,13 @@ type convSparseJob[T gemmElem] struct {
 	dy               []T
 	oh, ow, hp, wp   int // the output, and the padded input
 	phase            int
-	offs             []int32 // the nonzeros of channel o at [o·Batch·OH·OW, …): their place in the NHWC input
-	gs               []T     // and their values
-	start, count     []int32 // the nonzeros of channel o, image n at offs[start[o·Batch+n]:][:count[…]]
-	nnz              []int   // nonzeros per channel
-	bias             []T     // the sum of each channel's nonzeros
-	xt, dxt, wt, dwt []T     // NHWC input and input gradient (padded); W and dW as Out×KH×KW×C
+	offs             []int32     // the nonzeros of channel o at [o·Batch·OH·OW, …): their place in the NHWC input
+	gs               []T         // and their values
+	start, count     []int32     // the nonzeros of channel o, image n at offs[start[o·Batch+n]:][:count[…]]
+	nnz              []int       // nonzeros per channel
+	bias             []T         // the sum of each channel's nonzeros
+	dense            atomic.Bool // a channel has more than its share of nonzeros: the products run
+	xt, dxt, wt, dwt []T         // NHWC input and input gradient (padded); W and dW as Out×KH×KW×C
 	body             func(lo, hi int)
 }
 
@@ -70,7 +72,8 @@ var convSparsePools sync.Map // reflect.Type of T → *cache.Cache[convSparseJob
 // path and reports true, or reports false having changed nothing when the
 // kernel set has no sparse kernels, s does not suit them (one group,
 // strides and dilations 1, channels a multiple of 8) or more than
-// convSparseDensity of dy is nonzero.
+// convSparseDensity of an output channel's gradient is nonzero (the
+// listing stops at the first such channel).
 func conv2DBackwardSparse[T gemmElem](kern *gemmKernel[T], s ConvShape, dx, dw, db, x, w, dy []T) bool {
 	if kern.convScatter == nil || s.Groups != 1 || s.StrideH != 1 || s.StrideW != 1 || s.DilationH != 1 || s.DilationW != 1 ||
 		s.Channels%8 != 0 || (dx == nil && dw == nil) {
@@ -106,12 +109,9 @@ func conv2DBackwardSparse[T gemmElem](kern *gemmKernel[T], s ConvShape, dx, dw, 
 	}
 	j.nnz = j.nnz[:s.Out]
 	j.bias = gemmGrow(j.bias, s.Out)
+	j.dense.Store(false)
 	j.runPhase(sparseList, s.Out)
-	total := 0
-	for _, c := range j.nnz {
-		total += c
-	}
-	if float64(total) > convSparseDensity*float64(s.Out*l) {
+	if j.dense.Load() {
 		return false
 	}
 	taps := s.KernelH * s.KernelW * s.Channels
@@ -161,11 +161,19 @@ func (j *convSparseJob[T]) list(o int) {
 	l := j.oh * j.ow
 	img := j.hp * j.wp * s.Channels
 	k := o * s.Batch * l
+	top := k + int(convSparseDensity*float64(s.Batch*l)) // the channel's room
 	var sum T
 	for n := 0; n < s.Batch; n++ {
+		if j.dense.Load() {
+			return
+		}
 		j.start[o*s.Batch+n] = int32(k)
 		plane := j.dy[(n*s.Out+o)*l:][:l]
-		m := listNonzeros(j.offs[k:], j.gs[k:], plane, j.oh, j.ow, int32(n*img), int32(s.Channels), int32(j.wp*s.Channels))
+		m, ok := listNonzeros(j.offs[k:top], j.gs[k:top], plane, j.oh, j.ow, int32(n*img), int32(s.Channels), int32(j.wp*s.Channels))
+		if !ok {
+			j.dense.Store(true) // the products will run: stop listing
+			return
+		}
 		for _, v := range j.gs[k : k+m] {
 			sum += v
 		}
@@ -289,24 +297,26 @@ func gemmGrowInt32(buf []int32, n int) []int32 {
 }
 
 // listNonzeros lists the nonzeros of the rows×cols matrix x (row-major) as
-// vec.Nonzeros does, into offs and vals, which have room for all of them,
-// and returns their number: the offset of the value in row i, column j is
+// vec.Nonzeros does, into offs and vals, and returns their number and
+// whether they all fitted: the offset of the value in row i, column j is
 // base + i·rowStep + j·colStep.
-func listNonzeros[T gemmElem](offs []int32, vals, x []T, rows, cols int, base, colStep, rowStep int32) int {
+func listNonzeros[T gemmElem](offs []int32, vals, x []T, rows, cols int, base, colStep, rowStep int32) (int, bool) {
 	if v32, ok := any(vals).([]float32); ok {
-		n, _ := vec.Nonzeros(offs, v32, any(x).([]float32), rows, cols, cols, base, colStep, rowStep)
-		return n
+		return vec.Nonzeros(offs, v32, any(x).([]float32), rows, cols, cols, base, colStep, rowStep)
 	}
 	n := 0
 	for i := 0; i < rows; i++ {
 		off := base + int32(i)*rowStep
 		for _, v := range x[i*cols : (i+1)*cols] {
 			if v != 0 {
+				if n == len(offs) {
+					return n, false
+				}
 				offs[n], vals[n] = off, v
 				n++
 			}
 			off += colStep
 		}
 	}
-	return n
+	return n, true
 }
