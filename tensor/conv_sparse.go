@@ -62,7 +62,7 @@ type convSparseJob[T gemmElem] struct {
 const (
 	sparseList      = iota // over output channels: list the nonzeros
 	sparseImages           // over images: the NHWC input, the NHWC input gradient cleared
-	sparseChannels         // over output channels: W in NHWC order, dW and db
+	sparseChannels         // over blocks of output channels: W in NHWC order, dW and db
 	sparseInputGrad        // over images: the input gradient
 )
 
@@ -139,14 +139,16 @@ func (j *convSparseJob[T]) runPhase(phase, n int) {
 
 // run is the range body of every phase.
 func (j *convSparseJob[T]) run(lo, hi int) {
+	if j.phase == sparseChannels {
+		j.channels(lo, hi)
+		return
+	}
 	for i := lo; i < hi; i++ {
 		switch j.phase {
 		case sparseList:
 			j.list(i)
 		case sparseImages:
 			j.image(i)
-		case sparseChannels:
-			j.channel(i)
 		case sparseInputGrad:
 			j.inputGrad(i)
 		}
@@ -222,37 +224,39 @@ func (j *convSparseJob[T]) image(n int) {
 	}
 }
 
-// channel does output channel o: W[o] in KH×KW×C order for the input
-// gradient, and dW[o] and db[o].
-func (j *convSparseJob[T]) channel(o int) {
+// channels does the output channels [lo, hi): W in KH×KW×C order for the
+// input gradient, and dW and db. dW's sums go image by image, each image's
+// nonzeros of every channel in turn, so that the image's input (NHWC, a
+// few kilobytes) stays in L1 and the channels' dW in L2; channel by
+// channel, every channel would read the whole batch's input again.
+func (j *convSparseJob[T]) channels(lo, hi int) {
 	s := &j.s
-	c, kh, kw := s.Channels, s.KernelH, s.KernelW
-	taps := kh * kw * c
-	if j.dx != nil {
-		wt, w := j.wt[o*taps:][:taps], j.w[o*taps:][:taps]
-		for ch := 0; ch < c; ch++ {
-			for t := 0; t < kh*kw; t++ {
-				wt[t*c+ch] = w[ch*kh*kw+t]
-			}
+	c, t := s.Channels, s.KernelH*s.KernelW
+	taps := t * c
+	for o := lo; o < hi; o++ {
+		if j.dx != nil {
+			transposeInto(j.wt[o*taps:], c, j.w[o*taps:], t, c, t)
 		}
-	}
-	if j.db != nil {
-		j.db[o] += j.bias[o]
+		if j.db != nil {
+			j.db[o] += j.bias[o]
+		}
+		if j.dw != nil {
+			transposeInto(j.dwt[o*taps:], c, j.dw[o*taps:], t, c, t) // dW in NHWC order, added to
+		}
 	}
 	if j.dw == nil {
 		return
 	}
-	dwt := j.dwt[o*taps:][:taps]
-	clear(dwt)
-	l := s.Batch * j.oh * j.ow
-	if m := j.nnz[o]; m > 0 {
-		j.kern.convGather(m, j.offs[o*l:][:m], j.gs[o*l:][:m], j.xt, dwt, kh, kw*c/8, j.wp*c)
-	}
-	dw := j.dw[o*taps:][:taps]
-	for ch := 0; ch < c; ch++ {
-		for t := 0; t < kh*kw; t++ {
-			dw[ch*kh*kw+t] += dwt[t*c+ch]
+	for n := 0; n < s.Batch; n++ {
+		for o := lo; o < hi; o++ {
+			st, m := int(j.start[o*s.Batch+n]), int(j.count[o*s.Batch+n])
+			if m > 0 {
+				j.kern.convGather(m, j.offs[st:][:m], j.gs[st:][:m], j.xt, j.dwt[o*taps:][:taps], s.KernelH, s.KernelW*c/8, j.wp*c)
+			}
 		}
+	}
+	for o := lo; o < hi; o++ {
+		transposeInto(j.dw[o*taps:], t, j.dwt[o*taps:], c, t, c)
 	}
 }
 

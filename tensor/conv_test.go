@@ -499,3 +499,33 @@ func TestConvWeightGradRowSplit(t *testing.T) {
 		runtime.GOMAXPROCS(old)
 	}
 }
+
+// BenchmarkConv2DBackward times conv2's backward pass of the CNN (batch 64,
+// 32×12×12 → 64×8×8, 5×5; weight, bias and input gradients) on output
+// gradients as a 2×2 max-pooling and a ReLU leave them, one nonzero in
+// each pooling window, half of them zeroed ("pooled": the sparse path),
+// and on dense ones (the products).
+func BenchmarkConv2DBackward(b *testing.B) {
+	s := ConvShape{Batch: 64, Channels: 32, Height: 12, Width: 12, Out: 64, KernelH: 5, KernelW: 5}.withDefaults()
+	r := rand.New(rand.NewPCG(3, 4))
+	op := newConvOperands[float32](r, s)
+	pooled := make([]float32, len(op.dy))
+	for i := 0; i < len(pooled); i += 64 { // an 8×8 plane: sixteen 2×2 windows
+		for w := 0; w < 16; w++ {
+			if r.IntN(2) == 0 {
+				pooled[i+(w/4*2+r.IntN(2))*8+w%4*2+r.IntN(2)] = op.dy[i+w]
+			}
+		}
+	}
+	dx, dw, db := make([]float32, len(op.x)), make([]float32, len(op.w)), make([]float32, s.Out)
+	for _, c := range []struct {
+		name string
+		dy   []float32
+	}{{"pooled", pooled}, {"dense", op.dy}} {
+		b.Run(c.name, func(b *testing.B) {
+			for range b.N {
+				Conv2DBackward(s, dx, dw, db, op.x, op.w, c.dy)
+			}
+		})
+	}
+}
