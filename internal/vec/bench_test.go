@@ -2,6 +2,7 @@ package vec
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -233,4 +234,41 @@ func BenchmarkDivAdd(b *testing.B) {
 		g[i], x[i] = float32(i%7)-3, float32(i%100)/10+0.5
 	}
 	benchValues(b, func() { DivAdd(gx, g, x) })
+}
+
+// BenchmarkNonzeros times Nonzeros on conv2's output gradients after a 2×2
+// max-pooling and a ReLU (8×8 planes, one value in eight nonzero), plane by
+// plane as the sparse convolution lists them, both forms in one process.
+func BenchmarkNonzeros(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const planes, l = 4096, 64
+	x := make([]float32, planes*l)
+	for i := range x {
+		if rng.IntN(8) == 0 {
+			x[i] = rng.Float32() - 0.5
+		}
+	}
+	offs, vals := make([]int32, len(x)), make([]float32, len(x))
+	for _, asm := range []bool{true, false} {
+		if asm && !useAsm {
+			continue
+		}
+		name := "go"
+		if asm {
+			name = "avx2"
+		}
+		b.Run(name, func(b *testing.B) {
+			saved := useAsm
+			useAsm = asm
+			defer func() { useAsm = saved }()
+			b.SetBytes(int64(4 * len(x)))
+			for range b.N {
+				k := 0
+				for p := 0; p < planes; p++ {
+					n, _ := Nonzeros(offs[k:], vals[k:], x[p*l:(p+1)*l], 8, 8, 8, int32(p*4608), 32, 384)
+					k += n
+				}
+			}
+		})
+	}
 }
