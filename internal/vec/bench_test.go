@@ -139,21 +139,31 @@ func BenchmarkAddRows(b *testing.B) {
 	})
 }
 
-// BenchmarkMaxPool2 times MaxPool2 on the CNN's two pooling shapes: rows of
-// 12 outputs (conv1's 24×24 planes) and of 4 (conv2's 8×8), with the
-// positions of the maxima; ns per output, 64K outputs in all.
+// BenchmarkMaxPool2 times 2×2 max-pooling on the CNN's two pooling shapes:
+// rows of 12 outputs (conv1's 24×24 planes) and of 4 (conv2's 8×8), with
+// the positions of the maxima; ns per output, 64K outputs in all. "rows"
+// calls MaxPool2 once per output row, "planes" MaxPool2Rows once per plane
+// (as the pooling layer does).
 func BenchmarkMaxPool2(b *testing.B) {
 	for _, ow := range []int{12, 4} {
-		b.Run(fmt.Sprintf("ow=%d", ow), func(b *testing.B) {
-			rows := (1 << 16) / ow
-			x, y, arg := make([]float32, 4*ow*rows), make([]float32, ow*rows), make([]float32, ow*rows)
-			for i := range x {
-				x[i] = float32(i*7919%1000) / 10
-			}
+		rows := (1 << 16) / ow
+		x, y, arg := make([]float32, 4*ow*rows), make([]float32, ow*rows), make([]float32, ow*rows)
+		for i := range x {
+			x[i] = float32(i*7919%1000) / 10
+		}
+		b.Run(fmt.Sprintf("ow=%d/rows", ow), func(b *testing.B) {
 			benchValues(b, func() {
 				for r := 0; r < rows; r++ {
 					in := x[4*ow*r:]
 					MaxPool2(y[r*ow:(r+1)*ow], arg[r*ow:(r+1)*ow], in[:2*ow], in[2*ow:4*ow], 0, float32(2*ow))
+				}
+			})
+		})
+		b.Run(fmt.Sprintf("ow=%d/planes", ow), func(b *testing.B) {
+			plane := ow * ow // outputs of a square plane
+			benchValues(b, func() {
+				for p := 0; p+plane <= len(y); p += plane {
+					MaxPool2Rows(y[p:p+plane], arg[p:p+plane], x[4*p:4*(p+plane)], ow, ow, 2*ow)
 				}
 			})
 		})
