@@ -31,7 +31,8 @@ import (
 // the products, so the path pays off when few are nonzero; above
 // convSparseDensity the products run instead. The results are the
 // products' up to the order of the additions, except that a zero gradient
-// times an infinite input adds nothing here where the product adds NaN.
+// times an infinite or NaN input or weight adds nothing here where the
+// product adds NaN.
 
 // convSparseDensity is the largest fraction of nonzero output gradients for
 // which Conv2DBackward takes the sparse path.
@@ -51,7 +52,6 @@ type convSparseJob[T gemmElem] struct {
 	offs             []int32     // the nonzeros of channel o at [o·Batch·OH·OW, …): their place in the NHWC input
 	gs               []T         // and their values
 	start, count     []int32     // the nonzeros of channel o, image n at offs[start[o·Batch+n]:][:count[…]]
-	nnz              []int       // nonzeros per channel
 	bias             []T         // the sum of each channel's nonzeros
 	dense            atomic.Bool // a channel has more than its share of nonzeros: the products run
 	xt, dxt, wt, dwt []T         // NHWC input and input gradient (padded); W and dW as Out×KH×KW×C
@@ -104,10 +104,6 @@ func conv2DBackwardSparse[T gemmElem](kern *gemmKernel[T], s ConvShape, dx, dw, 
 	j.gs = gemmGrow(j.gs, s.Out*l)
 	j.start = gemmGrowInt32(j.start, s.Out*s.Batch)
 	j.count = gemmGrowInt32(j.count, s.Out*s.Batch)
-	if cap(j.nnz) < s.Out {
-		j.nnz = make([]int, s.Out)
-	}
-	j.nnz = j.nnz[:s.Out]
 	j.bias = gemmGrow(j.bias, s.Out)
 	j.dense.Store(false)
 	j.runPhase(sparseList, s.Out)
@@ -182,7 +178,6 @@ func (j *convSparseJob[T]) list(o int) {
 		k += m
 		j.count[o*s.Batch+n] = int32(k) - j.start[o*s.Batch+n]
 	}
-	j.nnz[o] = k - o*s.Batch*l
 	j.bias[o] = sum
 }
 

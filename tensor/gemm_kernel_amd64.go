@@ -305,6 +305,11 @@ func sconvWGradRowChecked(kw, imgs, oh, ow int, dy []float32, dyNext, dySkip int
 		*acc = [12][8]float32{}
 		return
 	}
+	// Each factor is bounded by a slice length first, so that the
+	// products below cannot overflow.
+	if imgs > len(dy) || oh > len(dy) || ow > len(dy) || dyNext > len(dy) || dySkip > len(dy) || xRow > len(x) || xSkip > len(x) {
+		panic("tensor: sconvWGradRow: operands out of range")
+	}
 	lastDY := (imgs-1)*(oh*ow+dySkip) + dyNext + oh*ow - 1
 	lastX := (imgs-1)*(oh*xRow+xSkip) + (oh-1)*xRow + ow + kw - 2
 	if (kw != 3 && kw != 5) || dyNext < 0 || dySkip < 0 || xRow < ow+kw-1 || xSkip < 0 || lastDY >= len(dy) || lastX >= len(x) {
@@ -326,8 +331,11 @@ func sconvSparseGather(n int, offs *int32, gs *float32, src, dst *float32, rows,
 // sconvSparseCheck panics unless the n entries' blocks of rows rows of
 // 8·vecs values, row values apart from offs[e], lie in a slice of length
 // size, and the kernel's block, rows·8·vecs values, in one of length kernel.
+// The factors are bounded by the lengths before they are multiplied, so
+// that no product overflows.
 func sconvSparseCheck(name string, n int, offs []int32, gs []float32, size, kernel, rows, vecs, row int) {
-	if n < 0 || len(offs) < n || len(gs) < n || rows < 1 || vecs < 1 || row < 8*vecs || kernel < rows*8*vecs {
+	if n < 0 || len(offs) < n || len(gs) < n || rows < 1 || vecs < 1 || vecs > kernel/8 || row < 8*vecs ||
+		rows > kernel/(8*vecs) || rows > 1 && (row > size || rows-1 > size/row) {
 		panic("tensor: " + name + ": operands out of range")
 	}
 	lo, hi := int32(math.MaxInt32), int32(-1)

@@ -7,7 +7,9 @@
 // collector empties, a Cache hands back the same values whichever processor
 // asks, and keeps them: a training step's first call allocates and no later
 // one does, whenever a collection runs. It keeps at most Max free values
-// (more come only from concurrent callers), so what it holds stays bounded.
+// (more come only from concurrent callers). The price is memory: a value
+// keeps buffers sized for the largest call it served, and the collector
+// never frees them, as a framework's caching allocator keeps its blocks.
 package cache
 
 import "sync"
