@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"iter"
 	"math/rand/v2"
+
+	"github.com/descent-ml/descent/internal/parallel"
 )
 
 // pcgStream is the second PCG seed word; the loader's Seed is the first.
@@ -48,7 +50,19 @@ type Loader struct {
 	batch    Batch
 	xbuf     []float32
 	ybuf     []int
+
+	// An in-memory dataset's batches are copied on all cores: dense is
+	// the dataset (nil for others), fillIdx the batch being copied and
+	// fillBody the method value l.fillRange, made once.
+	dense    *Dense
+	fillIdx  []int
+	fillBody func(lo, hi int)
 }
+
+// fillParallel is the batch size, in values, from which an in-memory
+// dataset's batch is copied on all cores: the examples sit at random places
+// of a large array, and each core waits on its own cache misses.
+const fillParallel = 1 << 15
 
 // NewLoader returns a loader over ds with the given batch size, which must be
 // positive. Its buffers are allocated here, once.
@@ -61,7 +75,7 @@ func NewLoader(ds Dataset, batchSize int, opts LoaderOptions) (*Loader, error) {
 	}
 	n, f := ds.Len(), Features(ds)
 	b := min(batchSize, n)
-	return &Loader{
+	l := &Loader{
 		ds:       ds,
 		size:     batchSize,
 		features: f,
@@ -70,7 +84,12 @@ func NewLoader(ds Dataset, batchSize int, opts LoaderOptions) (*Loader, error) {
 		perm:     make([]int, n),
 		xbuf:     make([]float32, b*f),
 		ybuf:     make([]int, b),
-	}, nil
+	}
+	if d, ok := ds.(*Dense); ok {
+		l.dense = d
+		l.fillBody = l.fillRange
+	}
+	return l, nil
 }
 
 // BatchSize returns the batch size.
@@ -123,14 +142,34 @@ func (l *Loader) permute() {
 	}
 }
 
-// fill copies the examples at idx into the batch buffers.
+// fill copies the examples at idx into the batch buffers: an in-memory
+// dataset's on all cores once the batch is large enough, others' through
+// Example, in order, on the calling goroutine (a Dataset need not be safe
+// for concurrent use).
 func (l *Loader) fill(idx []int) {
 	k, f := len(idx), l.features
 	x, y := l.xbuf[:k*f], l.ybuf[:k]
-	for j, i := range idx {
-		feat, label := l.ds.Example(i)
-		copy(x[j*f:(j+1)*f], feat)
-		y[j] = label
+	if l.dense != nil && k*f >= fillParallel {
+		l.fillIdx = idx
+		parallel.For(k, max(1, fillParallel/(2*max(1, f))), l.fillBody)
+		l.fillIdx = nil
+	} else {
+		for j, i := range idx {
+			feat, label := l.ds.Example(i)
+			copy(x[j*f:(j+1)*f], feat)
+			y[j] = label
+		}
 	}
 	l.batch = Batch{Index: idx, X: x, Y: y, Size: k}
+}
+
+// fillRange copies the examples fillIdx[lo:hi] of the in-memory dataset
+// into their rows of the batch.
+func (l *Loader) fillRange(lo, hi int) {
+	f, d := l.features, l.dense
+	for j := lo; j < hi; j++ {
+		i := l.fillIdx[j]
+		copy(l.xbuf[j*f:(j+1)*f], d.X[i*f:(i+1)*f])
+		l.ybuf[j] = d.Y[i]
+	}
 }

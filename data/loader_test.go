@@ -32,19 +32,25 @@ func TestLoaderCoversEachIndexOnce(t *testing.T) {
 		n, bs     int
 		opts      LoaderOptions
 		wantSizes []int
+		width     int // the examples' features: 2 when 0 (seqDense)
 	}{
-		{"even", 12, 4, LoaderOptions{Shuffle: true}, []int{4, 4, 4}},
-		{"keep last", 10, 4, LoaderOptions{Shuffle: true}, []int{4, 4, 2}},
-		{"drop last", 10, 4, LoaderOptions{Shuffle: true, DropLast: true}, []int{4, 4}},
-		{"drop last even", 12, 4, LoaderOptions{DropLast: true}, []int{4, 4, 4}},
-		{"batch larger than set", 3, 8, LoaderOptions{Shuffle: true}, []int{3}},
-		{"batch larger than set, drop", 3, 8, LoaderOptions{DropLast: true}, nil},
-		{"batch of one", 5, 1, LoaderOptions{Shuffle: true}, []int{1, 1, 1, 1, 1}},
-		{"empty", 0, 4, LoaderOptions{Shuffle: true}, nil},
-		{"ordered", 7, 3, LoaderOptions{}, []int{3, 3, 1}},
+		{"even", 12, 4, LoaderOptions{Shuffle: true}, []int{4, 4, 4}, 0},
+		{"keep last", 10, 4, LoaderOptions{Shuffle: true}, []int{4, 4, 2}, 0},
+		{"drop last", 10, 4, LoaderOptions{Shuffle: true, DropLast: true}, []int{4, 4}, 0},
+		{"drop last even", 12, 4, LoaderOptions{DropLast: true}, []int{4, 4, 4}, 0},
+		{"batch larger than set", 3, 8, LoaderOptions{Shuffle: true}, []int{3}, 0},
+		{"batch larger than set, drop", 3, 8, LoaderOptions{DropLast: true}, nil, 0},
+		{"batch of one", 5, 1, LoaderOptions{Shuffle: true}, []int{1, 1, 1, 1, 1}, 0},
+		{"empty", 0, 4, LoaderOptions{Shuffle: true}, nil, 0},
+		{"ordered", 7, 3, LoaderOptions{}, []int{3, 3, 1}, 0},
+		// Batches of at least fillParallel values are copied on all cores.
+		{"wide, copied in parallel", 50, 20, LoaderOptions{Shuffle: true}, []int{20, 20, 10}, 2000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ds := seqDense(t, tc.n, 3)
+			if tc.width > 0 {
+				ds = wideDense(t, tc.n, tc.width)
+			}
 			l, err := NewLoader(ds, tc.bs, tc.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -212,4 +218,22 @@ func BenchmarkLoaderEpochMNISTSize(b *testing.B) {
 		for range l.Epoch() {
 		}
 	}
+}
+
+// wideDense returns n examples of width features, example i holding
+// i·width, i·width+1, …, with label i%3.
+func wideDense(t testing.TB, n, width int) *Dense {
+	t.Helper()
+	x, y := make([]float32, n*width), make([]int, n)
+	for i := range x {
+		x[i] = float32(i)
+	}
+	for i := range y {
+		y[i] = i % 3
+	}
+	d, err := NewDense(x, y, []int{width}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
