@@ -1,11 +1,8 @@
 package tensor
 
 import (
-	"reflect"
-	"sync"
 	"sync/atomic"
 
-	"github.com/descent-ml/descent/internal/cache"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
@@ -26,8 +23,7 @@ import (
 const convDirectMaxTaps = 64
 
 // convWGradJob is one direct weight-gradient call: its operands and the
-// range body handed to parallel.For (cached per element type, so that a
-// call allocates nothing once warm).
+// range body handed to parallel.For (kept in cacheOf's cache).
 type convWGradJob[T gemmElem] struct {
 	kern          *gemmKernel[T]
 	s             ConvShape // without padding: x is padded when s was not
@@ -38,8 +34,6 @@ type convWGradJob[T gemmElem] struct {
 	started       atomic.Int32 // ranges started: the index of a range's accs
 	body          func(lo, hi int)
 }
-
-var convWGradPools sync.Map // reflect.Type of T → *cache.Cache[convWGradJob[T]]
 
 // conv2DWeightGradDirect adds the weight (and, when db is not nil, bias)
 // gradient of the convolution s to dw and db with the direct kernel and
@@ -53,16 +47,7 @@ func conv2DWeightGradDirect[T gemmElem](kern *gemmKernel[T], s ConvShape, dw, db
 		(s.KernelW != 3 && s.KernelW != 5) || ow < 8 || s.Channels/s.Groups*s.KernelH*s.KernelW > convDirectMaxTaps {
 		return false
 	}
-	key := reflect.TypeFor[T]()
-	p, ok := convWGradPools.Load(key)
-	if !ok {
-		p, _ = convWGradPools.LoadOrStore(key, &cache.Cache[convWGradJob[T]]{New: func() *convWGradJob[T] {
-			j := new(convWGradJob[T])
-			j.body = j.run
-			return j
-		}})
-	}
-	jobs := p.(*cache.Cache[convWGradJob[T]])
+	jobs := cacheOf[convWGradJob[T]]()
 	j := jobs.Get()
 	defer jobs.Put(j)
 	j.kern, j.s, j.dw, j.db, j.x, j.dy = kern, s, dw, db, x, dy
@@ -98,6 +83,8 @@ func (j *convWGradJob[T]) pad(s ConvShape, x []T) []T {
 	}
 	return j.padded
 }
+
+func (j *convWGradJob[T]) init() { j.body = j.run }
 
 // run does the items [lo, hi): item (group, pair of output channels, input
 // channel, kernel row), the kernel row varying fastest, then the channel,

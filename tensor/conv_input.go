@@ -1,12 +1,9 @@
 package tensor
 
 import (
-	"reflect"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 
-	"github.com/descent-ml/descent/internal/cache"
 	"github.com/descent-ml/descent/internal/parallel"
 	"github.com/descent-ml/descent/internal/vec"
 )
@@ -65,25 +62,14 @@ type convInput[T gemmElem] struct {
 	n0, bigNB     int // the big path's current images
 }
 
-var convInputPools sync.Map // reflect.Type of T → *cache.Cache of *convInput[T]
-
-func getConvInput[T gemmElem]() (*cache.Cache[convInput[T]], *convInput[T]) {
-	key := reflect.TypeFor[T]()
-	p, ok := convInputPools.Load(key)
-	if !ok {
-		p, _ = convInputPools.LoadOrStore(key, &cache.Cache[convInput[T]]{New: func() *convInput[T] {
-			c := new(convInput[T])
-			c.body = c.chunk
-			c.col2imBody = c.col2imRange
-			return c
-		}})
-	}
-	pool := p.(*cache.Cache[convInput[T]])
-	return pool, pool.Get()
+func (c *convInput[T]) init() {
+	c.body = c.chunk
+	c.col2imBody = c.col2imRange
 }
 
 func conv2DInputGrad[T gemmElem](kern *gemmKernel[T], s ConvShape, dx, w, dy []T) {
-	pool, c := getConvInput[T]()
+	pool := cacheOf[convInput[T]]()
+	c := pool.Get()
 	defer pool.Put(c)
 	c.s, c.dx, c.w, c.dy, c.kern = s, dx, w, dy, kern
 	defer func() { c.dx, c.w, c.dy = nil, nil, nil }() // do not keep the caller's tensors alive in the pool

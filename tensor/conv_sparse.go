@@ -2,11 +2,8 @@ package tensor
 
 import (
 	"math"
-	"reflect"
-	"sync"
 	"sync/atomic"
 
-	"github.com/descent-ml/descent/internal/cache"
 	"github.com/descent-ml/descent/internal/parallel"
 	"github.com/descent-ml/descent/internal/vec"
 )
@@ -40,8 +37,7 @@ const convSparseDensity = 0.35
 
 // convSparseJob is one sparse backward call: its operands, the lists of
 // nonzeros, the channels-last buffers, and the range body handed to
-// parallel.For (cached per element type, so that a call allocates nothing
-// once warm).
+// parallel.For (kept in cacheOf's cache).
 type convSparseJob[T gemmElem] struct {
 	kern             *gemmKernel[T]
 	s                ConvShape
@@ -66,8 +62,6 @@ const (
 	sparseInputGrad        // over images: the input gradient
 )
 
-var convSparsePools sync.Map // reflect.Type of T → *cache.Cache[convSparseJob[T]]
-
 // conv2DBackwardSparse computes Conv2DBackward's gradients on the sparse
 // path and reports true, or reports false having changed nothing when the
 // kernel set has no sparse kernels, s does not suit them (one group,
@@ -84,20 +78,11 @@ func conv2DBackwardSparse[T gemmElem](kern *gemmKernel[T], s ConvShape, dx, dw, 
 	if int64(s.Batch)*int64(hp*wp*s.Channels) > math.MaxInt32 || int64(s.Batch)*int64(s.Out*oh*ow) > math.MaxInt32 {
 		return false
 	}
-	key := reflect.TypeFor[T]()
-	p, ok := convSparsePools.Load(key)
-	if !ok {
-		p, _ = convSparsePools.LoadOrStore(key, &cache.Cache[convSparseJob[T]]{New: func() *convSparseJob[T] {
-			j := new(convSparseJob[T])
-			j.body = j.run
-			return j
-		}})
-	}
-	jobs := p.(*cache.Cache[convSparseJob[T]])
+	jobs := cacheOf[convSparseJob[T]]()
 	j := jobs.Get()
 	defer jobs.Put(j)
 	j.kern, j.s, j.dx, j.dw, j.db, j.x, j.w, j.dy = kern, s, dx, dw, db, x, w, dy
-	defer func() { j.dx, j.dw, j.db, j.x, j.w, j.dy = nil, nil, nil, nil, nil, nil }() // do not keep the caller's tensors alive in the pool
+	defer func() { j.dx, j.dw, j.db, j.x, j.w, j.dy = nil, nil, nil, nil, nil, nil }() // do not keep the caller's tensors alive in the cache
 	j.oh, j.ow, j.hp, j.wp = oh, ow, hp, wp
 	l := s.Batch * oh * ow
 	j.offs = gemmGrowInt32(j.offs, s.Out*l)
@@ -132,6 +117,8 @@ func (j *convSparseJob[T]) runPhase(phase, n int) {
 	j.phase = phase
 	parallel.For(n, 1, j.body)
 }
+
+func (j *convSparseJob[T]) init() { j.body = j.run }
 
 // run is the range body of every phase.
 func (j *convSparseJob[T]) run(lo, hi int) {

@@ -2,13 +2,10 @@ package tensor
 
 import (
 	"fmt"
-	"reflect"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 
-	"github.com/descent-ml/descent/internal/cache"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
@@ -132,7 +129,8 @@ func (g *gemmProblem[T]) solve() {
 	if f := gemmMinFlops / unitFlops; f < float64(units) {
 		grain = max(1, int(f)+1)
 	}
-	pool, s := gemmGetScratch[T]()
+	pool := cacheOf[gemmScratch[T]]()
+	s := pool.Get()
 	defer pool.Put(s)
 	if workers := parallel.Workers(); workers > 1 && units >= 2*grain {
 		s.runParallel(g, workers, units, grain, splitRows)
@@ -237,24 +235,7 @@ func (s *gemmScratch[T]) buffers(n int) []gemmBuffers[T] {
 	return s.w[:n]
 }
 
-// gemmPools caches packing buffers between calls: reflect.Type of the
-// element type → *cache.Cache of *gemmScratch[T].
-var gemmPools sync.Map
-
-// gemmGetScratch takes a scratch buffer for element type T from the cache.
-func gemmGetScratch[T gemmElem]() (*cache.Cache[gemmScratch[T]], *gemmScratch[T]) {
-	key := reflect.TypeFor[T]()
-	p, ok := gemmPools.Load(key)
-	if !ok {
-		p, _ = gemmPools.LoadOrStore(key, &cache.Cache[gemmScratch[T]]{New: func() *gemmScratch[T] {
-			s := new(gemmScratch[T])
-			s.body = s.band
-			return s
-		}})
-	}
-	c := p.(*cache.Cache[gemmScratch[T]])
-	return c, c.Get()
-}
+func (s *gemmScratch[T]) init() { s.body = s.band }
 
 // gemmGrow returns buf resliced to n elements, reallocated if too small.
 func gemmGrow[T gemmElem](buf []T, n int) []T {

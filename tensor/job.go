@@ -1,10 +1,6 @@
 package tensor
 
 import (
-	"reflect"
-	"sync"
-
-	"github.com/descent-ml/descent/internal/cache"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
@@ -26,8 +22,7 @@ type job[T Float] struct {
 	// each of the m positions after it.
 	n, m int
 
-	body func(lo, hi int)     // j.run
-	pool *cache.Cache[job[T]] // where j goes back
+	body func(lo, hi int) // j.run
 }
 
 // kernel names the loop that a job runs.
@@ -43,24 +38,11 @@ const (
 	kLogSoftmax               // log softmax of each row
 )
 
-// jobPools holds the recycled jobs: reflect.Type of the element type →
-// *cache.Cache of *job[T] (as gemmPools holds Gemm's scratch).
-var jobPools sync.Map
+func (j *job[T]) init() { j.body = j.run }
 
-// newJob returns a job of the given kind from the pool.
+// newJob returns a job of the given kind from the cache.
 func newJob[T Float](kind kernel) *job[T] {
-	key := reflect.TypeFor[T]()
-	p, ok := jobPools.Load(key)
-	if !ok {
-		pool := new(cache.Cache[job[T]])
-		pool.New = func() *job[T] {
-			j := &job[T]{pool: pool}
-			j.body = j.run
-			return j
-		}
-		p, _ = jobPools.LoadOrStore(key, pool)
-	}
-	j := p.(*cache.Cache[job[T]]).Get()
+	j := cacheOf[job[T]]().Get()
 	j.kind = kind
 	return j
 }
@@ -69,8 +51,8 @@ func newJob[T Float](kind kernel) *job[T] {
 // least grain iterations) and returns it to the cache.
 func (j *job[T]) parallelFor(n, grain int) {
 	parallel.For(n, grain, j.body)
-	*j = job[T]{body: j.body, pool: j.pool} // drop the references to the operands
-	j.pool.Put(j)
+	*j = job[T]{body: j.body} // drop the references to the operands
+	cacheOf[job[T]]().Put(j)
 }
 
 // run is the range body of every kernel.
